@@ -1,0 +1,3 @@
+from outcome_graph.cli import main
+
+main()

@@ -1,0 +1,87 @@
+"""create_app(settings) -> Starlette: /graphql (with offline GraphiQL), /healthz."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+import orjson
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from strawberry.asgi import GraphQL
+
+from outcome_graph import graphiql
+from outcome_graph.auth import viewer_for
+from outcome_graph.context import Context
+from outcome_graph.db.engine import create_engine, writer
+from outcome_graph.db.migrate import upgrade
+from outcome_graph.errors import Unauthenticated
+from outcome_graph.schema import build_schema
+from outcome_graph.settings import Settings
+
+log = logging.getLogger("outcome_graph")
+
+
+class GraphQLView(GraphQL):
+    """Strawberry's ASGI view with our Context, offline GraphiQL and orjson encoding."""
+
+    def __init__(self, schema, state: dict, settings: Settings):
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        self.state = state
+        self.settings = settings
+
+    async def get_context(self, request, response) -> Context:
+        engine = self.state["engine"]
+        viewer, auth_error = None, None
+        try:
+            viewer = await viewer_for(engine, request.headers.get("authorization"))
+        except Unauthenticated as e:
+            auth_error = e
+        return Context(engine=engine, writer=self.state["writer"], settings=self.settings, viewer=viewer,
+                       request=request, response=response, auth_error=auth_error)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(graphiql.render_page())
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings.from_env()
+    state: dict = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app):
+        engine = create_engine(settings.database_url, echo=settings.sql_echo)
+        await upgrade(engine)
+        state.update(engine=engine, writer=writer(engine))
+        app.state.engine = engine
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    view = GraphQLView(build_schema(settings), state, settings)
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                                     allow_methods=["GET", "POST"],
+                                     allow_headers=["Authorization", "Content-Type"]))
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Mount(graphiql.STATIC_URL_PREFIX, StaticFiles(directory=graphiql.STATIC_DIR), name="graphiql"),
+        ],
+        middleware=middleware,
+        lifespan=lifespan,
+    )

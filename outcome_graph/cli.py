@@ -1,0 +1,158 @@
+"""Command line (DESIGN.md §6): serve · import · token · export-schema · worker."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from outcome_graph.settings import Settings
+
+DEMO_DATABASE = "outcome_graph_demo.db"
+DEMO_TEACHER, DEMO_STUDENT = 1, 107
+
+
+def _settings(args) -> Settings:
+    settings = Settings.from_env()
+    if getattr(args, "database", None):
+        settings = settings.with_(database_url=args.database)
+    return settings
+
+
+async def _engine(settings: Settings):
+    from outcome_graph.db.engine import create_engine
+    from outcome_graph.db.migrate import upgrade
+
+    engine = create_engine(settings.database_url)
+    await upgrade(engine)
+    return engine
+
+
+def cmd_import(args) -> int:
+    from outcome_graph.db.bundle import BundleError, load_bundle_file
+    from outcome_graph.db.importer import import_bundle, progress_printer
+
+    async def run() -> int:
+        engine = await _engine(_settings(args))
+        try:
+            report = await import_bundle(engine, load_bundle_file(args.bundle), progress_printer())
+        except BundleError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        finally:
+            await engine.dispose()
+        print(f"imported course {report.course_id}: {report.results} results, {report.rollups} rollups "
+              f"in {report.seconds:.1f} s", file=sys.stderr)
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_token(args) -> int:
+    from outcome_graph.db.tokens import create_token
+    from outcome_graph.errors import NotFound
+
+    async def run() -> int:
+        engine = await _engine(_settings(args))
+        try:
+            print(await create_token(engine, user_id=args.user, admin=args.admin))
+        except NotFound as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        finally:
+            await engine.dispose()
+        return 0
+
+    return asyncio.run(run())
+
+
+def cmd_export_schema(args) -> int:
+    from outcome_graph.schema import export_sdl
+
+    sys.stdout.write(export_sdl())
+    return 0
+
+
+async def _load_demo(settings: Settings) -> tuple[str, str]:
+    """A fresh demo database with the shipped demo course; returns a teacher's and a student's token."""
+    from outcome_graph.db.bundle import load_bundle_file
+    from outcome_graph.db.importer import import_bundle
+    from outcome_graph.db.tokens import create_token
+
+    engine = await _engine(settings)
+    try:
+        await import_bundle(engine, load_bundle_file(Path(__file__).parent / "db" / "demo_course.json"))
+        return (await create_token(engine, user_id=DEMO_TEACHER),
+                await create_token(engine, user_id=DEMO_STUDENT))
+    finally:
+        await engine.dispose()
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from outcome_graph.app import create_app
+
+    settings = _settings(args)
+    if args.demo:
+        if not args.database:
+            for suffix in ("", "-wal", "-shm"):
+                Path(DEMO_DATABASE + suffix).unlink(missing_ok=True)
+            settings = settings.with_(database_url=f"sqlite+aiosqlite:///{DEMO_DATABASE}")
+        teacher, student = asyncio.run(_load_demo(settings))
+        shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+        print(f"Outcome Graph demo: GraphiQL at http://{shown}:{args.port}/graphql\n"
+              f"  teacher token (Grace Hopper):  {teacher}\n"
+              f"  student token (user {DEMO_STUDENT}):     {student}\n"
+              f"  send one as the header  Authorization: Bearer <token>", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from outcome_graph.jobs.worker import run_worker
+
+    return asyncio.run(run_worker(_settings(args), once=args.once))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="outcome-graph", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+    db_help = "database URL (default: $OUTCOME_GRAPH_DATABASE_URL, else sqlite file outcome_graph.db)"
+
+    s = sub.add_parser("serve", help="run the GraphQL service")
+    s.add_argument("--demo", action="store_true", help="load the demo course into a fresh SQLite database")
+    s.add_argument("--database", help=db_help)
+    s.add_argument("--host", default=os.environ.get("OUTCOME_GRAPH_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("OUTCOME_GRAPH_PORT", "8000")))
+    s.set_defaults(func=cmd_serve)
+
+    i = sub.add_parser("import", help="import a course bundle (spec/course-bundle.md)")
+    i.add_argument("bundle")
+    i.add_argument("--database", help=db_help)
+    i.set_defaults(func=cmd_import)
+
+    t = sub.add_parser("token", help="manage API tokens")
+    tsub = t.add_subparsers(dest="token_command", required=True)
+    tc = tsub.add_parser("create", help="print a new bearer token")
+    who = tc.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", type=int, help="user id the token acts as")
+    who.add_argument("--admin", action="store_true", help="an admin token (sees every course)")
+    tc.add_argument("--database", help=db_help)
+    tc.set_defaults(func=cmd_token)
+
+    e = sub.add_parser("export-schema", help="print the SDL (= schema.graphql)")
+    e.set_defaults(func=cmd_export_schema)
+
+    w = sub.add_parser("worker", help="run rollup recalculation jobs")
+    w.add_argument("--database", help=db_help)
+    w.add_argument("--once", action="store_true", help="exit when no job is due")
+    w.set_defaults(func=cmd_worker)
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    sys.exit(args.func(args))

@@ -1,0 +1,1 @@
+"""Persistence: models, engine, batch loads, queries, writes and the job queue. No strawberry here."""

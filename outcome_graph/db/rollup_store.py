@@ -1,0 +1,110 @@
+"""Stored rollups: recomputed set-wise in user batches, read back with stale pairs computed on the fly."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from sqlalchemy import delete, insert, select
+
+from outcome_graph.db import models as m
+from outcome_graph.db.results import muted, joined, counted, rollup_rows
+from outcome_graph.db.scoring import course_scorings
+from outcome_graph.rollups import RollupScore, rollup_stream
+
+USER_BATCH = 500
+ROLLUP = m.Rollup
+
+
+async def scoring_version(conn, course_id: int) -> int:
+    return (await conn.execute(select(m.Course.scoring_version).where(m.Course.id == course_id))).scalar_one()
+
+
+async def compute(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Sequence[int] | None = None,
+                  *, include_muted: bool = True, scorings=None) -> dict[tuple[int, int], RollupScore]:
+    """(user, outcome) -> RollupScore straight from the results, for the given users."""
+    scorings = scorings if scorings is not None else await course_scorings(conn, course_id)
+    out: dict[tuple[int, int], RollupScore] = {}
+    for i in range(0, len(user_ids), USER_BATCH):
+        rows = (await conn.execute(rollup_rows(course_id, user_ids[i:i + USER_BATCH], outcome_ids,
+                                               include_muted=include_muted))).all()
+        for user_id, outcome_id, score in rollup_stream(rows, scorings):
+            out[(user_id, outcome_id)] = score
+    return out
+
+
+async def result_users(conn, course_id: int) -> list[int]:
+    r = m.OutcomeResult
+    rows = await conn.execute(select(r.user_id).where(r.course_id == course_id).distinct().order_by(r.user_id))
+    return [row[0] for row in rows]
+
+
+async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
+                    outcome_ids: Sequence[int] | None = None,
+                    progress: Callable[[float], Awaitable[None]] | None = None) -> int:
+    """Rewrites the stored rollups of the given users (all with results when None); returns rows written.
+
+    Runs inside the caller's transaction, so readers never see a half-written course.
+    """
+    version = await scoring_version(conn, course_id)
+    scorings = await course_scorings(conn, course_id)
+    if user_ids is None:
+        await conn.execute(delete(ROLLUP).where(ROLLUP.course_id == course_id))
+        user_ids = await result_users(conn, course_id)
+        clear_first = False
+    else:
+        user_ids = sorted(set(user_ids))
+        clear_first = True
+    written = 0
+    for i in range(0, len(user_ids), USER_BATCH):
+        batch = user_ids[i:i + USER_BATCH]
+        if clear_first:
+            stmt = delete(ROLLUP).where(ROLLUP.course_id == course_id, ROLLUP.user_id.in_(batch))
+            if outcome_ids is not None:
+                stmt = stmt.where(ROLLUP.outcome_id.in_(outcome_ids))
+            await conn.execute(stmt)
+        rows = (await conn.execute(rollup_rows(course_id, batch, outcome_ids))).all()
+        values = [
+            {"course_id": course_id, "user_id": u, "outcome_id": o, "score": s.score, "count": s.count,
+             "title": s.title, "submitted_at": s.submitted_at, "hide_points": s.hide_points, "version": version}
+            for u, o, s in rollup_stream(rows, scorings)
+        ]
+        if values:
+            await conn.execute(insert(ROLLUP), values)
+        written += len(values)
+        if progress is not None:
+            await progress(min(1.0, (i + len(batch)) / len(user_ids)))
+    return written
+
+
+async def muted_users(conn, course_id: int, user_ids: Sequence[int]) -> set[int]:
+    """Users with results that non-graders may not see yet (manual post policy, spec §2.4)."""
+    r = m.OutcomeResult
+    stmt = joined(select(r.user_id).distinct()).where(counted(course_id), muted(), r.user_id.in_(user_ids))
+    return {row[0] for row in await conn.execute(stmt)}
+
+
+async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Sequence[int] | None = None,
+               *, grader: bool = True) -> dict[tuple[int, int], RollupScore]:
+    """Current rollups of the given users: stored where current, computed where stale or muted."""
+    version = await scoring_version(conn, course_id)
+    stmt = select(ROLLUP.user_id, ROLLUP.outcome_id, ROLLUP.score, ROLLUP.count, ROLLUP.title,
+                  ROLLUP.submitted_at, ROLLUP.hide_points, ROLLUP.version).where(ROLLUP.course_id == course_id)
+    if outcome_ids is not None:
+        stmt = stmt.where(ROLLUP.outcome_id.in_(outcome_ids))
+    out: dict[tuple[int, int], RollupScore] = {}
+    stale: set[int] = set()
+    for i in range(0, len(user_ids), USER_BATCH * 2):
+        batch = user_ids[i:i + USER_BATCH * 2]
+        for row in await conn.execute(stmt.where(ROLLUP.user_id.in_(batch))):
+            if row.version != version:
+                stale.add(row.user_id)
+                continue
+            out[(row.user_id, row.outcome_id)] = RollupScore(row.score, row.count, row.title, row.submitted_at,
+                                                             bool(row.hide_points))
+    hidden_from_viewer = set() if grader else await muted_users(conn, course_id, user_ids)
+    redo = sorted(stale | hidden_from_viewer)
+    if redo:
+        for key in [k for k in out if k[0] in hidden_from_viewer or k[0] in stale]:
+            del out[key]
+        out.update(await compute(conn, course_id, redo, outcome_ids, include_muted=grader))
+    return out

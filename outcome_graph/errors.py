@@ -1,0 +1,26 @@
+"""Domain errors: each carries the GraphQL `extensions.code` it maps to."""
+
+
+class DomainError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, **extensions: object):
+        super().__init__(message)
+        self.message = message
+        self.extensions = extensions
+
+
+class BadUserInput(DomainError):
+    code = "BAD_USER_INPUT"
+
+
+class NotFound(DomainError):
+    code = "NOT_FOUND"
+
+
+class Forbidden(DomainError):
+    code = "FORBIDDEN"
+
+
+class Unauthenticated(DomainError):
+    code = "UNAUTHENTICATED"

@@ -1,0 +1,1 @@
+"""Behaviour behind fields: access checks, filters, sorting, paging. Never imports schema/."""

@@ -1,0 +1,41 @@
+"""Per-request DataLoaders over the batch loads of db.batch, named <things>_by_<key>."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from strawberry.dataloader import DataLoader
+
+from outcome_graph.db import batch
+from outcome_graph.db.reader import Reader
+
+MAX_BATCH = 1000
+
+
+class Loaders:
+    """Created per request: caches never outlive the request that filled them."""
+
+    def __init__(self, reader: Reader):
+        def make(fn):
+            return DataLoader(load_fn=partial(fn, reader), max_batch_size=MAX_BATCH)
+
+        def make_pairs(fn):
+            return DataLoader(load_fn=partial(fn, reader), max_batch_size=MAX_BATCH,
+                              cache_key_fn=tuple)
+
+        self.course_by_id = make(batch.courses)
+        self.section_by_id = make(batch.sections)
+        self.user_by_id = make(batch.users)
+        self.outcome_by_id = make(batch.outcomes)
+        self.group_by_id = make(batch.groups)
+        self.asset_by_id = make(batch.assets)
+        self.alignment_by_id = make(batch.alignments)
+        self.sections_by_course = make(batch.sections_by_course)
+        self.groups_by_course = make(batch.groups_by_course)
+        self.links_by_course = make(batch.links_by_course)
+        self.links_by_outcome = make(batch.links_by_outcome)
+        self.enrollments_by_course = make(batch.enrollments_by_course)
+        self.enrollments_by_user = make(batch.enrollments_by_user)
+        self.alignments_by_course_outcome = make_pairs(batch.alignments_by_course_outcome)
+        self.alignments_by_outcome = make(batch.alignments_by_outcome)
+        self.outcome_order_by_course_user = make_pairs(batch.outcome_order)

@@ -1,0 +1,91 @@
+"""The course's outcome tree: which outcomes, in which order, under which groups (spec §3.5, §5.2)."""
+
+from __future__ import annotations
+
+from outcome_graph.errors import BadUserInput, Forbidden, NotFound
+from outcome_graph.resolvers.access import NOT_AUTHORIZED, READER_STATES, require_viewer
+from outcome_graph.resolvers.ids import parse_id
+
+BOTH_FILTERS = "can't filter by both outcome_ids and outcome_group_id"
+NOT_LINKED = "can only include id's of outcomes in the outcome context"
+GROUP_NOT_IN_COURSE = "can only include an outcome group id in the outcome context"
+
+
+async def ordered_links(ctx, course_id: int) -> list:
+    """The course's outcome links in the viewer's saved order, else link order (spec §5.2)."""
+    links = await ctx.loaders.links_by_course.load(course_id)
+    viewer = ctx.viewer
+    if viewer is None or viewer.user_id is None:
+        return links
+    order = await ctx.loaders.outcome_order_by_course_user.load((course_id, viewer.user_id))
+    if not order:
+        return links
+    position = {o.outcome_id: i for i, o in enumerate(order)}
+    last = len(position)
+    # Outcomes without a saved position follow, in link order (a stable sort keeps it).
+    return sorted(links, key=lambda link: position.get(link.outcome_id, last))
+
+
+async def select_outcome_ids(ctx, course_id: int, outcome_ids: list[int] | None,
+                             group_id: int | None) -> list[int]:
+    """Selected outcome ids in display order, validated with Canvas's messages (spec §3.5)."""
+    if outcome_ids is not None and group_id is not None:
+        raise BadUserInput(BOTH_FILTERS)
+    links = await ordered_links(ctx, course_id)
+    if group_id is not None:
+        groups = await ctx.loaders.groups_by_course.load(course_id)
+        if all(g.id != group_id for g in groups):
+            raise BadUserInput(GROUP_NOT_IN_COURSE)
+        return [link.outcome_id for link in links if link.group_id == group_id]
+    if outcome_ids is not None:
+        linked = {link.outcome_id for link in links}
+        wanted = set(outcome_ids)
+        if not wanted <= linked:
+            raise BadUserInput(NOT_LINKED)
+        return [link.outcome_id for link in links if link.outcome_id in wanted]
+    return [link.outcome_id for link in links]
+
+
+async def outcome_link(ctx, outcome_id: int, course_id: int | None):
+    """The link placing an outcome in a course (the first one when no course is given)."""
+    links = await ctx.loaders.links_by_outcome.load(outcome_id)
+    for link in links:
+        if course_id is None or link.course_id == course_id:
+            return link
+    return None
+
+
+async def outcome_path(ctx, title: str, link) -> list[str]:
+    """Group titles from below the root group down to the outcome, then its title (spec §3.5)."""
+    if link is None or link.group_id is None:
+        return [title]
+    groups = {g.id: g for g in await ctx.loaders.groups_by_course.load(link.course_id)}
+    names: list[str] = []
+    group = groups.get(link.group_id)
+    while group is not None and group.parent_id is not None:
+        names.append(group.title)
+        group = groups.get(group.parent_id)
+    names.reverse()
+    names.append(title)
+    return names
+
+
+async def visible_outcome(ctx, raw_id, *, strict: bool = False):
+    """The outcome row when the viewer is an admin or enrolled in a course that links it."""
+    viewer = require_viewer(ctx)
+    outcome_id = parse_id(raw_id, "outcome id")
+    row = await ctx.loaders.outcome_by_id.load(outcome_id)
+    if row is None:
+        if strict:
+            raise NotFound(f"The specified resource does not exist: outcome {outcome_id}.")
+        return None
+    if viewer.is_admin:
+        return row
+    courses = {link.course_id for link in await ctx.loaders.links_by_outcome.load(outcome_id)}
+    if viewer.user_id is not None:
+        for e in await ctx.loaders.enrollments_by_user.load(viewer.user_id):
+            if e.course_id in courses and e.state in READER_STATES:
+                return row
+    if strict:
+        raise Forbidden(NOT_AUTHORIZED)
+    return None

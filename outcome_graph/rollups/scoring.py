@@ -1,0 +1,91 @@
+"""Effective scoring of an outcome and the per-result score scale (spec §1.2 item 4, §4.2)."""
+
+from dataclasses import dataclass
+from operator import itemgetter
+
+from .score import ASSOCIATION, IS_QUIZ, PERCENT, POSSIBLE, RESULT_ID
+from .validation import stored_calculation
+
+# spec §1.2 item 4: quiz results are pooled per association only for these methods.
+POOLED_METHODS = frozenset(
+    {"decaying_average", "weighted_average", "standard_decaying_average", "latest", "average"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scoring:
+    """How one outcome is rolled up in one course, after course overrides (spec §4.2)."""
+
+    method: str
+    calc_int: int | None
+    points_possible: float | None
+    mastery_points: float | None
+
+
+def resolve_scoring(
+    *,
+    method: str | None,
+    calc_int: int | None,
+    points_possible: float | None,
+    mastery_points: float | None,
+    course_scale: tuple[float, float] | None = None,
+    course_method: tuple[str, int | None] | None = None,
+) -> Scoring:
+    """Pick the outcome's or the course's settings, as Canvas's mastery_scale_opts does."""
+    if course_method is not None:  # spec §4.2: the course's resolved method replaces the outcome's
+        method, calc_int = course_method
+    if course_scale is not None:  # spec §4.2: the course scale's points and mastery replace them
+        points_possible, mastery_points = course_scale
+    method, calc_int = stored_calculation(method, calc_int)
+    return Scoring(
+        method,
+        calc_int,
+        None if points_possible is None else float(points_possible),
+        None if mastery_points is None else float(mastery_points),
+    )
+
+
+def scale_factor(scoring: Scoring) -> float | None:
+    """What a percent is multiplied by: PP, or MP when PP <= 0 or null (spec §1.2 item 4)."""
+    pp, mp = scoring.points_possible, scoring.mastery_points
+    if pp is not None and pp > 0:
+        return float(pp)
+    # Canvas has no answer when MP is null too; we then keep raw scores (None = no scale).
+    return None if mp is None else float(mp)
+
+
+def scaled_scores(scores: list, percents: list, factor: float | None) -> list:
+    """Per-result scores: percent x factor when a percent exists, else the raw score (§1.2.4)."""
+    if factor is None:
+        return scores
+    nulls = percents.count(None)
+    if not nulls:
+        return list(map(factor.__mul__, percents))
+    if nulls == len(percents):
+        return scores
+    return [s if p is None else p * factor for s, p in zip(scores, percents)]
+
+
+_BY_RESULT_ID = itemgetter(RESULT_ID)
+
+
+def pool_quizzes(rows: list, vals: list, factor: float) -> list:
+    """Replace each quiz result by its association's possible-weighted mean (spec §1.2 item 4)."""
+    sums: dict = {}
+    # Canvas adds in query order (result id) with plain +=, starting from 0.0.
+    for row in sorted(rows, key=_BY_RESULT_ID):
+        possible, percent = row[POSSIBLE], row[PERCENT]
+        if not row[IS_QUIZ] or possible is None or percent is None:
+            continue  # spec §1.2 item 4: a null possible is skipped (a null percent too: data error)
+        acc = sums.get(row[ASSOCIATION])
+        if acc is None:
+            acc = sums[row[ASSOCIATION]] = [0.0, 0.0]
+        acc[0] += possible
+        acc[1] += possible * percent
+    out = list(vals)
+    for i, row in enumerate(rows):
+        if row[IS_QUIZ]:
+            acc = sums.get(row[ASSOCIATION])
+            # spec §1.2 item 4: (weighted / total) x factor; empty sums give a null score.
+            out[i] = (acc[1] / acc[0]) * factor if acc is not None and acc[0] != 0 else None
+    return out

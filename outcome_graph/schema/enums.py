@@ -1,0 +1,50 @@
+"""GraphQL enums of the contract (DESIGN.md §4)."""
+
+from enum import Enum
+
+import strawberry
+
+
+@strawberry.enum(description="Canvas's stored calculation-method names, with Canvas's meaning (spec §1.1).")
+class CalculationMethod(Enum):
+    DECAYING_AVERAGE = "decaying_average"
+    WEIGHTED_AVERAGE = "weighted_average"
+    STANDARD_DECAYING_AVERAGE = "standard_decaying_average"
+    N_MASTERY = "n_mastery"
+    LATEST = "latest"
+    HIGHEST = "highest"
+    AVERAGE = "average"
+
+
+@strawberry.enum(description="Students or outcomes left out of rollups (spec §3.1).")
+class RollupExclusion(Enum):
+    MISSING_USER_ROLLUPS = "missing_user_rollups"
+    MISSING_OUTCOME_RESULTS = "missing_outcome_results"
+    CONCLUDED_ENROLLMENTS = "concluded_enrollments"
+    INACTIVE_ENROLLMENTS = "inactive_enrollments"
+
+
+@strawberry.enum(description="What rollup pages are sorted by (spec §3.4).")
+class RollupSortBy(Enum):
+    STUDENT = "student"
+    OUTCOME = "outcome"
+
+
+@strawberry.enum(description="Sort direction.")
+class SortOrder(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+@strawberry.enum(description="Course-level statistic over student rollups (spec §1.8).")
+class AggregateStat(Enum):
+    MEAN = "mean"
+    MEDIAN = "median"
+
+
+@strawberry.enum(description="Lifecycle of a rollup recalculation job.")
+class JobState(Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"

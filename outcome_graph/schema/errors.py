@@ -1,0 +1,49 @@
+"""One mapping from exceptions to `extensions.code`; anything unexpected is masked and logged once."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+
+from graphql.error import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from outcome_graph.errors import DomainError
+
+log = logging.getLogger("outcome_graph.errors")
+
+INTERNAL_MESSAGE = "Internal server error."
+
+
+def classify(error: GraphQLError) -> GraphQLError:
+    """The error as clients see it: a domain code, a validation code, or a masked internal error."""
+    original = error.original_error
+    if original is None:
+        # Parse and validation errors carry no original exception.
+        code = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
+        if error.path is not None:  # a variable or argument coerced at execution time
+            code = "BAD_USER_INPUT"
+        return _with(error, error.message, {**(error.extensions or {}), "code": code})
+    if isinstance(original, DomainError):
+        return _with(error, original.message, {**original.extensions, "code": original.code})
+    if isinstance(original, GraphQLError):  # e.g. bad variables raised inside strawberry
+        return _with(error, original.message, {**(original.extensions or {}), "code": "BAD_USER_INPUT"})
+    request_id = uuid.uuid4().hex
+    log.error("unhandled error %s at %s", request_id, error.path, exc_info=original)
+    return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
+
+
+def _with(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+    return GraphQLError(message, nodes=error.nodes, source=error.source, positions=error.positions,
+                        path=error.path, original_error=None, extensions=extensions)
+
+
+class ErrorCodes(SchemaExtension):
+    """Rewrites every error of a result once the operation has finished."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        if result is not None and getattr(result, "errors", None):
+            result.errors = [classify(e) for e in result.errors]

@@ -1,0 +1,163 @@
+"""Outcome, its ratings, groups, path and alignments."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import strawberry
+from strawberry.federation.schema_directives import Key
+
+from outcome_graph.resolvers.outcomes import outcome_link, outcome_path
+from outcome_graph.rollups import rating_defaults
+from outcome_graph.schema.enums import CalculationMethod
+
+# Methods whose calculation_int means something (spec §3.5: int only for these).
+_INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery"}
+
+
+@strawberry.type(description="One level of an outcome's rating scale, highest points first.")
+class Rating:
+    description: str = strawberry.field(description="What the level means, e.g. 'Meets Expectations'.")
+    points: float = strawberry.field(description="Points of this level.")
+    mastery: Optional[bool] = strawberry.field(
+        default=None, description="Whether this is the mastery level (with addDefaults, spec §3.7).")
+    color: Optional[str] = strawberry.field(
+        default=None, description="Six-hex-digit colour (with addDefaults, spec §3.7).")
+    percent: Optional[int] = strawberry.field(
+        default=None, description="Share of the selected students whose rollup falls in this level (spec §4.4).")
+
+
+@strawberry.type(description="A part of an outcome's path: a group title or the outcome's own title.")
+class OutcomePathPart:
+    name: str = strawberry.field(description="Title of the group or outcome.")
+
+
+@strawberry.type(description="The full path to an outcome: groups below the root, then the outcome.")
+class OutcomePath:
+    id: strawberry.ID = strawberry.field(description="The outcome's id.")
+    parts: list[OutcomePathPart] = strawberry.field(description="Groups from below the root down to the outcome.")
+
+
+@strawberry.type(description="An assessed thing (assignment, quiz, rubric…) aligned with an outcome.")
+class Alignment:
+    id: strawberry.ID = strawberry.field(description="The alignment's id (use it when recording results).")
+    name: str = strawberry.field(description="Name of the aligned assignment, quiz or rubric.")
+    html_url: Optional[str] = strawberry.field(description="Where the aligned thing lives.")
+    asset_string: str = strawberry.field(description="Canvas's asset string, e.g. 'assignment_53'.")
+    asset_type: str = strawberry.field(description="assignment, quiz, rubric, discussion or question_bank.")
+    published: bool = strawberry.field(description="Whether the aligned thing is published.")
+    mastery_score: Optional[float] = strawberry.field(
+        description="The alignment's own mastery fraction (e.g. 0.7 for a bank aligned at 70 %).")
+    _outcome_id: strawberry.Private[int]
+
+    @classmethod
+    def from_rows(cls, alignment: Any, asset: Any) -> "Alignment":
+        kind = "assessment_question_bank" if asset.type == "question_bank" else asset.type
+        return cls(id=strawberry.ID(str(alignment.id)), name=asset.name, html_url=asset.html_url,
+                   asset_string=f"{kind}_{asset.id}", asset_type=asset.type,
+                   published=bool(asset.published), mastery_score=alignment.mastery_score,
+                   _outcome_id=alignment.outcome_id)
+
+    @strawberry.field(description="The aligned outcome.")
+    async def outcome(self, info: strawberry.Info) -> "Outcome":
+        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id))
+
+
+async def alignments_from_rows(ctx, rows) -> list[Alignment]:
+    assets = await ctx.loaders.asset_by_id.load_many([r.asset_id for r in rows])
+    return [Alignment.from_rows(r, a) for r, a in zip(rows, assets)]
+
+
+@strawberry.type(description="A learning outcome, e.g. 'Can spell out numbers'.", directives=[Key(fields="id")])
+class Outcome:
+    id: strawberry.ID = strawberry.field(description="The outcome's id.")
+    title: str = strawberry.field(description="Title.")
+    display_name: Optional[str] = strawberry.field(description="Friendly name, when set.")
+    description: Optional[str] = strawberry.field(description="Description (HTML).")
+    vendor_guid: Optional[str] = strawberry.field(description="Vendor identifier, when imported.")
+    points_possible: Optional[float] = strawberry.field(description="Highest rating's points.")
+    mastery_points: Optional[float] = strawberry.field(description="Points at which mastery is reached.")
+    calculation_method: CalculationMethod = strawberry.field(description="How results roll up (spec §1).")
+    _row: strawberry.Private[Any]
+    _course_id: strawberry.Private[Optional[int]]
+
+    @classmethod
+    def from_row(cls, row: Any, course_id: int | None = None) -> "Outcome":
+        return cls(id=strawberry.ID(str(row.id)), title=row.title, display_name=row.display_name,
+                   description=row.description, vendor_guid=row.vendor_guid,
+                   points_possible=row.points_possible, mastery_points=row.mastery_points,
+                   calculation_method=CalculationMethod(row.calculation_method or "highest"),
+                   _row=row, _course_id=course_id)
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Outcome | None":
+        from outcome_graph.resolvers.outcomes import visible_outcome
+
+        row = await visible_outcome(info.context, id)
+        return None if row is None else cls.from_row(row)
+
+    @strawberry.field(description="The method's parameter (decaying weight, n of n-mastery); null for others.")
+    def calculation_int(self) -> Optional[int]:
+        return self._row.calculation_int if self._row.calculation_method in _INT_METHODS else None
+
+    @strawberry.field(description="Rating levels, highest points first. addDefaults adds Canvas's default "
+                                  "mastery flags and colours (spec §3.7).")
+    def ratings(self, add_defaults: bool = False) -> list[Rating]:
+        ratings = self._row.ratings or []
+        if not add_defaults:
+            return [Rating(description=r["description"], points=r["points"]) for r in ratings]
+        flags = rating_defaults([r["points"] for r in ratings], self._row.mastery_points)
+        return [Rating(description=r["description"], points=r["points"], mastery=m, color=c)
+                for r, (m, c) in zip(ratings, flags)]
+
+    @strawberry.field(description="The group this outcome is linked in (in the course it was reached through).")
+    async def group(self, info: strawberry.Info) -> Optional["OutcomeGroup"]:
+        link = await outcome_link(info.context, int(self.id), self._course_id)
+        if link is None or link.group_id is None:
+            return None
+        return OutcomeGroup.from_row(await info.context.loaders.group_by_id.load(link.group_id))
+
+    @strawberry.field(description="Group titles from below the root group down to this outcome.")
+    async def path(self, info: strawberry.Info) -> OutcomePath:
+        link = await outcome_link(info.context, int(self.id), self._course_id)
+        names = await outcome_path(info.context, self.title, link)
+        return OutcomePath(id=self.id, parts=[OutcomePathPart(name=n) for n in names])
+
+    @strawberry.field(description="Active alignments of this outcome, limited to the course it was reached "
+                                  "through (Canvas does not limit them; we do).")
+    async def alignments(self, info: strawberry.Info) -> list[Alignment]:
+        loaders = info.context.loaders
+        if self._course_id is not None:
+            rows = await loaders.alignments_by_course_outcome.load((self._course_id, int(self.id)))
+        else:
+            rows = await loaders.alignments_by_outcome.load(int(self.id))
+        return await alignments_from_rows(info.context, rows)
+
+
+@strawberry.type(description="A folder of outcomes in a course's outcome tree.")
+class OutcomeGroup:
+    id: strawberry.ID = strawberry.field(description="The group's id.")
+    title: str = strawberry.field(description="Title.")
+    _row: strawberry.Private[Any]
+
+    @classmethod
+    def from_row(cls, row: Any) -> "OutcomeGroup":
+        return cls(id=strawberry.ID(str(row.id)), title=row.title, _row=row)
+
+    @strawberry.field(description="The enclosing group; null for the course's root group.")
+    async def parent(self, info: strawberry.Info) -> Optional["OutcomeGroup"]:
+        if self._row.parent_id is None:
+            return None
+        return OutcomeGroup.from_row(await info.context.loaders.group_by_id.load(self._row.parent_id))
+
+    @strawberry.field(description="Groups directly inside this one.")
+    async def children(self, info: strawberry.Info) -> list["OutcomeGroup"]:
+        groups = await info.context.loaders.groups_by_course.load(self._row.course_id)
+        return [OutcomeGroup.from_row(g) for g in groups if g.parent_id == self._row.id]
+
+    @strawberry.field(description="Outcomes linked directly in this group, in link order.")
+    async def outcomes(self, info: strawberry.Info) -> list[Outcome]:
+        links = await info.context.loaders.links_by_course.load(self._row.course_id)
+        ids = [link.outcome_id for link in links if link.group_id == self._row.id]
+        rows = await info.context.loaders.outcome_by_id.load_many(ids)
+        return [Outcome.from_row(r, self._row.course_id) for r in rows]

@@ -1,0 +1,40 @@
+"""The Query root (DESIGN.md §4)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import strawberry
+
+from outcome_graph.resolvers.access import course_access
+from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.outcomes import visible_outcome
+from outcome_graph.resolvers.users import visible_user
+from outcome_graph.schema.course import Course
+from outcome_graph.schema.outcome import Outcome
+from outcome_graph.schema.user import User
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="A course the viewer takes part in (or any course, for an admin).")
+    async def course(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Course]:
+        course_id = parse_id(id, "course id")
+        await course_access(info.context, course_id)
+        return Course.from_row(await info.context.loaders.course_by_id.load(course_id))
+
+    @strawberry.field(description="An outcome linked in a course the viewer takes part in.")
+    async def outcome(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Outcome]:
+        return Outcome.from_row(await visible_outcome(info.context, id, strict=True))
+
+    @strawberry.field(description="A user the viewer may see: themself, or a student they grade or observe.")
+    async def user(self, info: strawberry.Info, id: strawberry.ID) -> Optional[User]:
+        return User.from_row(await visible_user(info.context, id, strict=True))
+
+    @strawberry.field(description="The user the bearer token belongs to; null without a token or for an "
+                                  "admin token.")
+    async def viewer(self, info: strawberry.Info) -> Optional[User]:
+        viewer = info.context.viewer
+        if viewer is None or viewer.user_id is None:
+            return None
+        return User.from_row(await info.context.loaders.user_by_id.load(viewer.user_id))

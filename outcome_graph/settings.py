@@ -1,0 +1,60 @@
+"""Configuration, read once from the environment (OUTCOME_GRAPH_*) and passed in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Mapping
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///outcome_graph.db"
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    graphiql: bool = True
+    introspection: bool = True
+    run_worker: bool = True  # run the rollup job worker inside `serve`
+    worker_poll_seconds: float = 1.0
+    job_delay_seconds: float = 60.0  # spec §5.3: an enqueued recalculation runs a minute later
+    job_lease_seconds: float = 300.0
+    max_depth: int = 15
+    max_aliases: int = 30
+    max_tokens: int = 5000
+    max_body_bytes: int = 1_000_000
+    max_cost: int = 50_000
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    sql_echo: bool = False
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        p = "OUTCOME_GRAPH_"
+        kw: dict = {}
+        conv = {
+            "DATABASE_URL": ("database_url", str),
+            "GRAPHIQL": ("graphiql", _bool),
+            "INTROSPECTION": ("introspection", _bool),
+            "RUN_WORKER": ("run_worker", _bool),
+            "WORKER_POLL_SECONDS": ("worker_poll_seconds", float),
+            "JOB_DELAY_SECONDS": ("job_delay_seconds", float),
+            "JOB_LEASE_SECONDS": ("job_lease_seconds", float),
+            "MAX_DEPTH": ("max_depth", int),
+            "MAX_ALIASES": ("max_aliases", int),
+            "MAX_TOKENS": ("max_tokens", int),
+            "MAX_BODY_BYTES": ("max_body_bytes", int),
+            "MAX_COST": ("max_cost", int),
+            "CORS_ORIGINS": ("cors_origins", lambda v: tuple(o.strip() for o in v.split(",") if o.strip())),
+            "SQL_ECHO": ("sql_echo", _bool),
+        }
+        for name, (attr, fn) in conv.items():
+            if p + name in env:
+                kw[attr] = fn(env[p + name])
+        return cls(**kw)
