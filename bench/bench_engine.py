@@ -90,7 +90,8 @@ def main() -> None:
     med = statistics.median(times)
     kind = "mixed" if args.mixed else "regular"
     print(f"python {sys.version.split()[0]}, {kind} rows {len(rows):,}, pairs scored {n:,}, runs {args.runs}")
-    print(f"median {med:.3f} s  ({len(rows) / med:,.0f} rows/s)  min {min(times):.3f} s  max {max(times):.3f} s")
+    print(f"median {med:.3f} s  ({len(rows) / med:,.0f} rows/s)  "
+          f"min {min(times):.3f} s  max {max(times):.3f} s")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,8 @@
-"""Course bundle parser/validator: one JSON document -> the rows of one course (spec/course-bundle.md).
+"""Course bundles (spec/course-bundle.md): one JSON document checked and turned into table rows.
 
-Pure (no I/O except `load_bundle_file`): `parse_bundle` checks every rule of the format and returns
-plain dicts keyed by the column names of `db/models.py`, with results as tuples in `RESULT_COLUMNS`
-order (the fast path: a million results parse in seconds). The first offending value, in document
-order, is reported as `BundleError(path, message)`; nothing is partially returned.
+`parse_bundle` applies every rule of the format and returns plain dicts keyed by the column names
+of `db/models.py`, results as tuples in `RESULT_COLUMNS` order (a million parse in about two
+seconds). The first offending value in document order is reported as `BundleError(path, message)`.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from outcome_graph.rollups import (
     validate_calculation,
 )
 
-try:  # orjson is a dependency, but the parser must not need it
+try:  # a declared dependency, but decoding must not need it
     import orjson as _orjson
 except ImportError:  # pragma: no cover
     _orjson = None
@@ -50,12 +49,12 @@ POST_POLICIES = ("automatic", "manual")
 ARTIFACT_TYPES = ("rubric_assessment", "quiz_submission", "live_assessment", "other")
 
 _EPOCH = datetime(1970, 1, 1)
-_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH_UTC = datetime(1970, 1, 1, tzinfo=timezone.utc)  # noqa: UP017 (keep 3.10 readers happy)
 _HEX6 = re.compile(r"[0-9A-Fa-f]{6}\Z")
 _SUFFIX = re.compile(r"(Sn?r\.?|Senior|Jn?r\.?|Junior|II|III|IV|V|VI|Esq\.?|Esquire)\Z", re.I)
-_MISSING = object()
-_BAD = object()  # cached marker of an invalid timestamp string
-_PERCENT_CACHE_CAP = 200_000  # per scoring-parameter set; repeats dominate real data
+_MISS = object()
+_BAD = object()  # cached verdict on an invalid timestamp string
+_CACHE_CAP = 200_000  # percent-cache entries per level; repeated scores dominate real data
 
 
 class BundleError(ValueError):
@@ -69,16 +68,16 @@ class BundleError(ValueError):
 
 @dataclass(frozen=True)
 class StoredRefs:
-    """Rows already in the database that a bundle may reference (format: "or rows already stored")."""
+    """Rows already in the database, which a bundle may reference ("or rows already stored")."""
 
     users: frozenset[int] = frozenset()
     sections: Mapping[int, int] = field(default_factory=dict)  # section id -> course id
     outcomes: frozenset[int] = frozenset()
     outcome_groups: Mapping[int, int] = field(default_factory=dict)  # group id -> course id
     assets: Mapping[int, int] = field(default_factory=dict)  # asset id -> course id
-    # alignment id -> (outcome_id, asset_id, mastery_score); it belongs to its asset's course
+    # alignment id -> (outcome_id, asset_id, mastery_score); in the course of its asset
     alignments: Mapping[int, tuple[int, int, float | None]] = field(default_factory=dict)
-    # outcome id -> (points_possible, mastery_points): percents of results on stored outcomes
+    # outcome id -> (points_possible, mastery_points), for percents of results on stored outcomes
     outcome_scoring: Mapping[int, tuple[float | None, float | None]] = field(default_factory=dict)
 
 
@@ -90,7 +89,7 @@ class Bundle:
     sections: list[dict]
     users: list[dict]
     enrollments: list[dict]
-    outcome_groups: list[dict]  # parents before children
+    outcome_groups: list[dict]  # parents before children, so inserts satisfy the foreign key
     outcomes: list[dict]
     outcome_links: list[dict]
     assets: list[dict]
@@ -99,58 +98,73 @@ class Bundle:
 
 
 def load_bundle_file(path: str | PathLike) -> Any:
-    """Read and decode a bundle file (orjson when available); any failure is a `BundleError` at `$`."""
+    """Read and decode a bundle file; any failure is a `BundleError` at `$`."""
     try:
         with open(path, "rb") as f:
             data = f.read()
     except OSError as e:
         raise BundleError("$", f"cannot read bundle file: {e.strerror or e}") from e
-    # Decoding builds no reference cycles, but a million new dicts trigger the cyclic collector
-    # over and over (measured: 3.2 s instead of 1.2 s for 1,000,000 results), so pause it.
-    paused = gc.isenabled()
+    # Decoding makes no reference cycles, but a million new dicts set off the cyclic collector
+    # again and again (measured: 3.2 s instead of 1.3 s for 1,000,000 results).
+    enabled = gc.isenabled()
     gc.disable()
     try:
-        if _orjson is not None:
-            return _orjson.loads(data)
-        return json.loads(data)
-    except ValueError as e:  # orjson.JSONDecodeError, json.JSONDecodeError, UnicodeDecodeError
+        return _orjson.loads(data) if _orjson is not None else json.loads(data)
+    except ValueError as e:  # JSONDecodeError of either library, UnicodeDecodeError
         raise BundleError("$", f"not valid JSON: {e}") from e
     finally:
-        if paused:
+        if enabled:
             gc.enable()
 
 
-# ---------------------------------------------------------------------------------------------
-# Value checks. Each takes the container's path and the key, and returns the checked value.
+def parse_bundle(doc: object, stored: StoredRefs = StoredRefs()) -> Bundle:  # noqa: B008 (frozen)
+    """Check a decoded bundle against every rule of spec/course-bundle.md and return its rows."""
+    return _Parser(doc, stored).parse()
+
+
+def sortable_name(name: str) -> str:
+    """Canvas-style "Surname, Given Suffix" from a display name; "Surname, Given" is kept."""
+    n = " ".join(name.split())
+    given, comma, rest = n.partition(",")
+    suffix = None
+    if comma:
+        if not _SUFFIX.match(rest.strip()):
+            return n
+        n, suffix = given.strip(), rest.strip()  # "John Doe, Sr."
+    parts = n.split(" ")
+    if suffix is None and len(parts) > 2 and _SUFFIX.match(parts[-1]):
+        suffix = parts.pop()
+    tail = [suffix] if suffix else []
+    if len(parts) < 2:
+        return " ".join(parts + tail) or name
+    surname = parts.pop()
+    return f"{surname}, {' '.join(parts + tail)}"
+
+
+# -- value checks: each takes the container, its path and the key, and returns the value ---------
 
 
 def _show(v: Any) -> str:
     """A short JSON-like rendering of a value for messages."""
-    if v is None or v is True or v is False:
-        return "null" if v is None else ("true" if v else "false")
-    if type(v) is float:
-        if v != v:
-            return "NaN"
-        if v in (math.inf, -math.inf):
-            return "Infinity" if v > 0 else "-Infinity"
-        return repr(v)
-    if type(v) is dict:
-        return "an object"
-    if type(v) is list:
-        return "a list"
-    if type(v) is str:
+    if v is None:
+        return "null"
+    if v is True or v is False:
+        return "true" if v else "false"
+    t = type(v)
+    if t is float:
+        return repr(v) if math.isfinite(v) else {"nan": "NaN", "inf": "Infinity"}.get(
+            repr(v), "-Infinity"
+        )
+    if t is int:
+        return str(v) if v.bit_length() < 200 else "a huge integer"
+    if t is str:
         s = json.dumps(v, ensure_ascii=False)
         return s if len(s) <= 60 else s[:56] + '..."'
-    if type(v) is int:
-        s = str(v) if v.bit_length() < 200 else "a huge integer"
-        return s
-    return type(v).__name__
+    return {dict: "an object", list: "a list"}.get(t, t.__name__)
 
 
 def _p(path: str, key: str | int) -> str:
-    if type(key) is int:
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path != "$" else key
+    return f"{path}[{key}]" if type(key) is int else f"{path}.{key}"
 
 
 def _id(obj: dict, path: str, key: str, required: bool = True) -> int | None:
@@ -166,8 +180,7 @@ def _id(obj: dict, path: str, key: str, required: bool = True) -> int | None:
     return v
 
 
-def _str(obj: dict, path: str, key: str, *, required: bool = False,
-         limit: int | None = MAX_STR) -> str | None:
+def _str(obj: dict, path: str, key: str, required: bool = False, limit: int | None = MAX_STR):
     v = obj.get(key)
     if v is None:
         if required:
@@ -183,32 +196,26 @@ def _str(obj: dict, path: str, key: str, *, required: bool = False,
     return v
 
 
-def _num_value(v: Any, path: str, nullable: bool) -> float | None:
-    t = type(v)
-    if t is float and v - v == 0.0:
-        return v
-    if t is int:
-        try:
-            return float(v)
-        except OverflowError:
-            pass
-    elif v is None and nullable:
-        return None
-    null = " or null" if nullable else ""
-    raise BundleError(path, f"must be a finite number{null} (got {_show(v)})")
-
-
-def _num(obj: dict, path: str, key: str, *, required: bool = False, minimum: int | None = None,
+def _num(obj: dict, path: str, key: str, required: bool = False, minimum: int | None = None,
          maximum: int | None = None) -> float | None:
+    """A finite number (bool is not one), as a float for the Float columns."""
     raw = obj.get(key)
-    if raw is None and required:
-        raise BundleError(_p(path, key), "required")
-    v = _num_value(raw, _p(path, key), nullable=not required)
-    if v is not None:
-        if minimum is not None and v < minimum:
-            raise BundleError(_p(path, key), f"must be at least {minimum} (got {_show(raw)})")
-        if maximum is not None and v > maximum:
-            raise BundleError(_p(path, key), f"must be at most {maximum} (got {_show(raw)})")
+    if raw is None:
+        if required:
+            raise BundleError(_p(path, key), "required")
+        return None
+    v = None
+    if type(raw) is float and math.isfinite(raw):
+        v = raw
+    elif type(raw) is int and raw.bit_length() <= 1000:
+        v = float(raw) if abs(raw) < 2**1023 else None
+    if v is None:
+        null = "" if required else " or null"
+        raise BundleError(_p(path, key), f"must be a finite number{null} (got {_show(raw)})")
+    if minimum is not None and v < minimum:
+        raise BundleError(_p(path, key), f"must be at least {minimum} (got {_show(raw)})")
+    if maximum is not None and v > maximum:
+        raise BundleError(_p(path, key), f"must be at most {maximum} (got {_show(raw)})")
     return v
 
 
@@ -239,12 +246,12 @@ def _obj(v: Any, path: str) -> dict:
     return v
 
 
-def _list(obj: dict, key: str) -> list:
+def _list(obj: dict, key: str, path: str | None = None, what: str = "a list") -> list:
     v = obj.get(key)
     if v is None:
         return []
     if type(v) is not list:
-        raise BundleError(key, f"must be a list (got {_show(v)})")
+        raise BundleError(_p(path, key) if path else key, f"must be {what} (got {_show(v)})")
     return v
 
 
@@ -258,75 +265,23 @@ def _parse_ts(v: Any) -> tuple[datetime, int] | str:
         return f"not an ISO 8601 timestamp: {_show(v)}"
     if dt.tzinfo is None:
         return f'timestamp {_show(v)} has no UTC offset; add one such as "Z" or "-06:00"'
-    d = dt - _EPOCH_UTC  # aware arithmetic: no astimezone/replace, which cost 3x more
+    d = dt - _EPOCH_UTC  # aware arithmetic: a third of the cost of astimezone + replace
     try:
         naive = _EPOCH + d
     except OverflowError:
         return f"timestamp {_show(v)} is out of range"
-    return naive, d.days * 86400 + d.seconds  # floor: timedelta keeps seconds >= 0 (spec §1.2 item 5)
+    return naive, d.days * 86400 + d.seconds  # floored: timedelta keeps seconds >= 0 (spec §1.2.5)
 
 
-def sortable_name(name: str) -> str:
-    """Canvas-style "Surname, Given Suffix" from a display name (already-sorted names kept)."""
-    n = " ".join(name.split())
-    given, sep, rest = n.partition(",")
-    suffix = None
-    if sep:
-        if not _SUFFIX.match(rest.strip()):
-            return n  # "Lovelace, Ada": already surname first
-        n, suffix = given.strip(), rest.strip()
-    parts = n.split(" ")
-    if suffix is None and len(parts) > 2 and _SUFFIX.match(parts[-1]):
-        suffix = parts.pop()
-    if len(parts) < 2:
-        return " ".join(parts + ([suffix] if suffix else [])) or name
-    surname = parts.pop()
-    return f"{surname}, {' '.join(parts + ([suffix] if suffix else []))}"
-
-
-# ---------------------------------------------------------------------------------------------
+# -- the parser -----------------------------------------------------------------------------------
 
 
 class _Parser:
-    """One parse: the sections of the document in order, each filling the lookups the next needs."""
+    """One parse: the parts of the document in order, each filling the lookups the next needs."""
 
     def __init__(self, doc: Any, stored: StoredRefs):
         self.doc = doc
         self.stored = stored
-
-    def _unique(self, seen: set, v: int, path: str) -> None:
-        if v in seen:
-            raise BundleError(path, f"duplicate id {v}")
-        seen.add(v)
-
-    def _own(self, mapping: Mapping[int, int], kind: str, v: int, path: str) -> None:
-        """An id of this bundle must not already belong to another course."""
-        other = mapping.get(v)
-        if other is not None and other != self.cid:
-            raise BundleError(path, f"{kind} {v} belongs to course {other}, not course {self.cid}")
-
-    def _in_course(self, ours: Any, mapping: Mapping[int, int], kind: str, v: int, path: str) -> None:
-        if v in ours:
-            return
-        other = mapping.get(v)
-        if other is None:
-            raise BundleError(path, f"no such {kind} {v}")
-        if other != self.cid:
-            raise BundleError(path, f"{kind} {v} belongs to course {other}, not course {self.cid}")
-
-    def _calculation(self, obj: dict, path: str, mkey: str, ikey: str) -> tuple[str, int | None]:
-        method = obj.get(mkey)
-        if method is not None:
-            _enum(obj, path, mkey, METHODS, None)
-        n = obj.get(ikey)
-        if n is not None and type(n) is not int:
-            raise BundleError(_p(path, ikey), f"must be an integer or null (got {_show(n)})")
-        try:
-            return validate_calculation(method, n)
-        except CalculationError as e:  # spec §1.1 messages
-            raise BundleError(_p(path, ikey), getattr(e, "message", None) or str(e)) from None
-
-    # -- sections of the document, in order ------------------------------------------------
 
     def parse(self) -> Bundle:
         doc = self.doc
@@ -347,11 +302,46 @@ class _Parser:
         self.alignments_()
         results = self.results_()
         return Bundle(
-            course=self.course, mastery_scale=self.scale, calculation_method=self.calc,
-            sections=self.sections, users=self.users, enrollments=self.enrollments,
-            outcome_groups=self.groups, outcomes=self.outcomes, outcome_links=self.links,
-            assets=self.assets, alignments=self.alignments, results=results,
+            self.course, self.scale, self.calc, self.sections, self.users, self.enrollments,
+            self.groups, self.outcomes, self.links, self.assets, self.alignments, results,
         )
+
+    # -- shared rules --
+
+    def _unique(self, seen: set | dict, v: int, path: str) -> None:
+        if v in seen:
+            raise BundleError(path, f"duplicate id {v}")
+
+    def _not_elsewhere(self, stored: Mapping[int, int], kind: str, v: int, path: str) -> None:
+        """A row of this bundle must not already belong to another course."""
+        other = stored.get(v)
+        if other is not None and other != self.cid:
+            raise BundleError(path, f"{kind} {v} belongs to course {other}, not course {self.cid}")
+
+    def _in_course(self, ours, stored: Mapping[int, int], kind: str, v: int, path: str) -> None:
+        """A reference to a row of this bundle, or to a stored row of this course."""
+        if v not in ours:
+            if stored.get(v) is None:
+                raise BundleError(path, f"no such {kind} {v}")
+            self._not_elsewhere(stored, kind, v, path)
+
+    def _user(self, v: int, path: str) -> None:
+        if v not in self.user_ids and v not in self.stored.users:
+            raise BundleError(path, f"no such user {v}")
+
+    def _calculation(self, obj: dict, path: str, mkey: str, ikey: str) -> tuple[str, int | None]:
+        method = obj.get(mkey)
+        if method is not None:
+            _enum(obj, path, mkey, METHODS, None)
+        n = obj.get(ikey)
+        if n is not None and type(n) is not int:
+            raise BundleError(_p(path, ikey), f"must be an integer or null (got {_show(n)})")
+        try:
+            return validate_calculation(method, n)  # spec §1.1: defaults and Canvas's messages
+        except CalculationError as e:
+            raise BundleError(_p(path, ikey), str(e)) from None
+
+    # -- the course --
 
     def course_(self) -> None:
         c = self.doc.get("course")
@@ -359,15 +349,10 @@ class _Parser:
             raise BundleError("course", "required")
         c = _obj(c, "course")
         self.cid = cid = _id(c, "course", "id")
-        self.course = {
-            "id": cid,
-            "name": _str(c, "course", "name", required=True),
-            "sis_course_id": _str(c, "course", "sis_course_id"),
-        }
-        self.scale = None
+        name = _str(c, "course", "name", required=True)
+        self.course = {"id": cid, "name": name, "sis_course_id": _str(c, "course", "sis_course_id")}
         ms = c.get("mastery_scale")
-        if ms is not None:
-            self.scale = self._mastery_scale(_obj(ms, "course.mastery_scale"), "course.mastery_scale")
+        self.scale = None if ms is None else self._mastery_scale(_obj(ms, "course.mastery_scale"))
         self.calc = None
         cm = c.get("calculation_method")
         if cm is not None:
@@ -375,44 +360,41 @@ class _Parser:
             method, n = self._calculation(_obj(cm, path), path, "method", "int")
             self.calc = {"course_id": cid, "method": method, "calculation_int": n}
 
-    def _mastery_scale(self, ms: dict, path: str) -> dict:
-        # spec §4.2 (OutcomeProficiency validation)
-        rpath = _p(path, "ratings")
-        items = ms.get("ratings")
-        if items is None:
+    def _mastery_scale(self, ms: dict) -> dict:
+        """spec §4.2: Canvas's OutcomeProficiency validation."""
+        rpath = "course.mastery_scale.ratings"
+        if ms.get("ratings") is None:
             raise BundleError(rpath, "required")
-        if type(items) is not list:
-            raise BundleError(rpath, f"must be a list (got {_show(items)})")
+        items = _list(ms, "ratings", "course.mastery_scale")
         if not items:
             raise BundleError(rpath, "at least one rating is required")
         ratings, mastery_at = [], None
         for j, r in enumerate(items):
-            rp = _p(rpath, j)
-            r = _obj(r, rp)
-            desc = _str(r, rp, "description", required=True, limit=None)
-            pts = _num(r, rp, "points", required=True, minimum=0)
-            if ratings and ratings[-1]["points"] <= pts:
-                prev = ratings[-1]["points"]
-                raise BundleError(_p(rp, "points"),
-                                  f"Points should be strictly decreasing: {_show(prev)} <= {_show(pts)}")
-            mastery = _bool(r, rp, "mastery", False)
+            path = _p(rpath, j)
+            r = _obj(r, path)
+            desc = _str(r, path, "description", required=True, limit=None)
+            points = _num(r, path, "points", required=True, minimum=0)
+            if ratings and ratings[-1]["points"] <= points:
+                prev = _show(ratings[-1]["points"])
+                msg = f"Points should be strictly decreasing: {prev} <= {_show(points)}"
+                raise BundleError(_p(path, "points"), msg)
+            mastery = _bool(r, path, "mastery", False)
             if mastery:
                 if mastery_at is not None:
-                    raise BundleError(_p(rp, "mastery"), "Exactly one rating can have mastery")
+                    raise BundleError(_p(path, "mastery"), "Exactly one rating can have mastery")
                 mastery_at = j
             color = r.get("color")
             if color is not None and (type(color) is not str or not _HEX6.match(color)):
                 msg = f'must be six hex digits such as "0B874B" (got {_show(color)})'
-                raise BundleError(_p(rp, "color"), msg)
-            ratings.append({"description": desc, "points": pts, "mastery": mastery, "color": color})
+                raise BundleError(_p(path, "color"), msg)
+            ratings.append({"description": desc, "points": points, "mastery": mastery,
+                            "color": color})
         if mastery_at is None:
             raise BundleError(rpath, "Exactly one rating can have mastery")
-        return {
-            "course_id": self.cid,
-            "ratings": ratings,
-            "points_possible": ratings[0]["points"],
-            "mastery_points": ratings[mastery_at]["points"],
-        }
+        return {"course_id": self.cid, "ratings": ratings, "points_possible": ratings[0]["points"],
+                "mastery_points": ratings[mastery_at]["points"]}
+
+    # -- roster --
 
     def sections_(self) -> None:
         self.sections, self.section_ids = [], set()
@@ -421,31 +403,28 @@ class _Parser:
             s = _obj(s, path)
             sid = _id(s, path, "id")
             self._unique(self.section_ids, sid, _p(path, "id"))
-            self._own(self.stored.sections, "section", sid, _p(path, "id"))
-            name = _str(s, path, "name") or self.course["name"]  # as Canvas names a default section
+            self._not_elsewhere(self.stored.sections, "section", sid, _p(path, "id"))
+            self.section_ids.add(sid)
+            name = _str(s, path, "name") or self.course["name"]  # Canvas's default section name
             self.sections.append({"id": sid, "course_id": self.cid, "name": name})
 
     def users_(self) -> None:
-        self.users, self.user_ids, sis = [], set(), {}
+        self.users, self.user_ids, sis_ids = [], set(), set()
         for i, u in enumerate(_list(self.doc, "users")):
             path = f"users[{i}]"
             u = _obj(u, path)
             uid = _id(u, path, "id")
             self._unique(self.user_ids, uid, _p(path, "id"))
+            self.user_ids.add(uid)
             name = _str(u, path, "name", required=True)
             sortable = _str(u, path, "sortable_name") or sortable_name(name)[:MAX_STR]
-            sis_id = _str(u, path, "sis_user_id")
-            if sis_id is not None:
-                if sis_id in sis:
-                    raise BundleError(_p(path, "sis_user_id"), f"duplicate sis_user_id {_show(sis_id)}")
-                sis[sis_id] = uid
-            login = _str(u, path, "login_id")
+            sis = _str(u, path, "sis_user_id")
+            if sis is not None:  # a unique column
+                if sis in sis_ids:
+                    raise BundleError(_p(path, "sis_user_id"), f"duplicate sis_user_id {_show(sis)}")
+                sis_ids.add(sis)
             self.users.append({"id": uid, "name": name, "sortable_name": sortable,
-                               "sis_user_id": sis_id, "login_id": login})
-
-    def _user(self, v: int, path: str) -> None:
-        if v not in self.user_ids and v not in self.stored.users:
-            raise BundleError(path, f"no such user {v}")
+                               "sis_user_id": sis, "login_id": _str(u, path, "login_id")})
 
     def enrollments_(self) -> None:
         self.enrollments, seen = [], set()
@@ -455,29 +434,34 @@ class _Parser:
             uid = _id(e, path, "user_id")
             self._user(uid, _p(path, "user_id"))
             sid = _id(e, path, "section_id")
-            self._in_course(self.section_ids, self.stored.sections, "section", sid, _p(path, "section_id"))
+            sections = self.stored.sections
+            self._in_course(self.section_ids, sections, "section", sid, _p(path, "section_id"))
             role = _enum(e, path, "role", ROLES, None)
             state = _enum(e, path, "state", STATES, "active")
-            assoc = _id(e, path, "associated_user_id", required=False)
-            if assoc is not None:
+            observed = _id(e, path, "associated_user_id", required=False)
+            if observed is not None:
                 if role != "observer":
                     msg = f'only an observer enrollment can name an associated user (role is "{role}")'
                     raise BundleError(_p(path, "associated_user_id"), msg)
-                self._user(assoc, _p(path, "associated_user_id"))
+                self._user(observed, _p(path, "associated_user_id"))
             limit = _bool(e, path, "limit_to_section", False)
-            key = (uid, sid, role, assoc)
+            key = (uid, sid, role, observed)
             if key in seen:
-                who = f" observing user {assoc}" if assoc is not None else ""
-                raise BundleError(path, f"duplicate enrollment of user {uid} in section {sid} as {role}{who}")
+                whom = "" if observed is None else f" observing user {observed}"
+                msg = f"duplicate enrollment of user {uid} in section {sid} as {role}{whom}"
+                raise BundleError(path, msg)
             seen.add(key)
-            self.enrollments.append({"course_id": self.cid, "section_id": sid, "user_id": uid, "role": role,
-                                     "state": state, "associated_user_id": assoc,
-                                     "limit_to_section": limit})
+            self.enrollments.append({
+                "course_id": self.cid, "section_id": sid, "user_id": uid, "role": role,
+                "state": state, "associated_user_id": observed, "limit_to_section": limit,
+            })
+
+    # -- the outcome tree --
 
     def groups_(self) -> None:
         items = _list(self.doc, "outcome_groups")
-        # ids of the whole list first, so a parent may come after its child
-        ids = {g["id"] for g in items if type(g) is dict and type(g.get("id")) is int and g["id"] > 0}
+        # all ids first: a parent may come after its child in the document
+        self.group_ids = ids = {g.get("id") for g in items if type(g) is dict}
         stored = self.stored.outcome_groups
         rows, seen = [], set()
         for i, g in enumerate(items):
@@ -485,101 +469,81 @@ class _Parser:
             g = _obj(g, path)
             gid = _id(g, path, "id")
             self._unique(seen, gid, _p(path, "id"))
-            self._own(stored, "outcome group", gid, _p(path, "id"))
+            self._not_elsewhere(stored, "outcome group", gid, _p(path, "id"))
+            seen.add(gid)
             title = _str(g, path, "title", required=True)
             parent = _id(g, path, "parent_id", required=False)
             if parent is not None:
                 self._in_course(ids, stored, "outcome group", parent, _p(path, "parent_id"))
             rows.append({"id": gid, "course_id": self.cid, "parent_id": parent, "title": title})
-        # the tree: one root, no cycles (reported at the first group, in document order, that breaks it)
         parent_of = {r["id"]: r["parent_id"] for r in rows}
-        on_cycle: dict[int, list[int]] = {}
-        done: set[int] = set()
-        for r in rows:
-            chain, node, pos = [], r["id"], {}
-            while node is not None and node in parent_of and node not in done:
-                if node in pos:
-                    cyc = chain[pos[node]:]
-                    for k, n in enumerate(cyc):
-                        on_cycle[n] = cyc[k:] + cyc[:k] + [n]
-                    break
-                pos[node] = len(chain)
-                chain.append(node)
-                node = parent_of[node]
-            done.update(chain)
+        cycles = _cycles(parent_of)
         self.root = None
-        for i, r in enumerate(rows):
+        for i, r in enumerate(rows):  # one root, no cycle: reported at the first group breaking it
             path = f"outcome_groups[{i}].parent_id"
-            if r["id"] in on_cycle:
-                loop = " -> ".join(map(str, on_cycle[r["id"]]))
+            if r["id"] in cycles:
+                loop = " -> ".join(map(str, cycles[r["id"]]))
                 raise BundleError(path, f"outcome group {r['id']} is its own ancestor ({loop})")
             if r["parent_id"] is None:
                 if self.root is not None:
-                    msg = f"only one root group is allowed; outcome group {self.root} is already the root"
+                    msg = f"only one root group is allowed; outcome group {self.root} is the root"
                     raise BundleError(path, msg)
                 self.root = r["id"]
-        # parents before children, otherwise document order (for foreign keys on insert)
-        depth: dict[int, int] = {}
-        for r in rows:
-            d, node = 0, r["id"]
+        depth = {}
+        for gid in parent_of:
+            d, node = 0, gid
             while parent_of.get(node) in parent_of:
                 node, d = parent_of[node], d + 1
-            depth[r["id"]] = d
+            depth[gid] = d
         self.groups = sorted(rows, key=lambda r: depth[r["id"]])
-        self.group_ids = ids
 
     def outcomes_(self) -> None:
-        self.outcomes, self.links, self.outcome_ids = [], [], {}
+        self.outcomes, self.links, self.outcome_scoring = [], [], {}
         for i, o in enumerate(_list(self.doc, "outcomes")):
             path = f"outcomes[{i}]"
             o = _obj(o, path)
             oid = _id(o, path, "id")
-            if oid in self.outcome_ids:
-                raise BundleError(_p(path, "id"), f"duplicate id {oid}")
+            self._unique(self.outcome_scoring, oid, _p(path, "id"))
             title = _str(o, path, "title", required=True)
             display = _str(o, path, "display_name")
             desc = _str(o, path, "description", limit=None)
             guid = _str(o, path, "vendor_guid")
             gid = _id(o, path, "group_id", required=False)
-            if gid is not None:
+            if gid is None:
+                gid = self.root  # under the course's root group, when there is one
+            else:
                 groups = self.stored.outcome_groups
                 self._in_course(self.group_ids, groups, "outcome group", gid, _p(path, "group_id"))
-            else:
-                gid = self.root  # spec: a null group links the outcome under the course's root group
             pp = _num(o, path, "points_possible", minimum=0)
             mp = _num(o, path, "mastery_points", minimum=0)
             ratings = self._outcome_ratings(o, path)
-            if ratings:  # spec §4.1: defaults from the highest rating
+            if ratings:  # spec §4.1: both default to the highest rating's points
                 pp = ratings[0]["points"] if pp is None else pp
                 mp = ratings[0]["points"] if mp is None else mp
-            else:
+            else:  # spec §4.1: Canvas's default criterion
                 ratings = [{"description": d, "points": p} for d, p in DEFAULT_RATINGS]
                 pp = DEFAULT_POINTS_POSSIBLE if pp is None else pp
                 mp = DEFAULT_MASTERY_POINTS if mp is None else mp
             method, n = self._calculation(o, path, "calculation_method", "calculation_int")
-            self.outcome_ids[oid] = (pp, mp)
+            self.outcome_scoring[oid] = (pp, mp)
             self.outcomes.append({
                 "id": oid, "title": title, "display_name": display, "description": desc,
-                "vendor_guid": guid, "points_possible": pp, "mastery_points": mp, "ratings": ratings,
-                "calculation_method": method, "calculation_int": n,
+                "vendor_guid": guid, "points_possible": pp, "mastery_points": mp,
+                "ratings": ratings, "calculation_method": method, "calculation_int": n,
             })
             self.links.append({"course_id": self.cid, "group_id": gid, "outcome_id": oid})
 
     def _outcome_ratings(self, o: dict, path: str) -> list[dict]:
-        items = o.get("ratings")
-        if items is None:
-            return []
-        rpath = _p(path, "ratings")
-        if type(items) is not list:
-            raise BundleError(rpath, f"must be a list or null (got {_show(items)})")
         out = []
-        for j, r in enumerate(items):
-            rp = _p(rpath, j)
+        for j, r in enumerate(_list(o, "ratings", path, "a list or null")):
+            rp = _p(_p(path, "ratings"), j)
             r = _obj(r, rp)
             desc = _str(r, rp, "description", required=True, limit=None)
-            out.append({"description": desc, "points": _num(r, rp, "points", required=True, minimum=0)})
+            out.append({"description": desc, "points": _num(r, rp, "points", True, minimum=0)})
         out.sort(key=lambda r: -r["points"])  # stable: equal points keep document order
         return out
+
+    # -- what is assessed --
 
     def assets_(self) -> None:
         self.assets, self.asset_ids = [], set()
@@ -588,7 +552,8 @@ class _Parser:
             a = _obj(a, path)
             aid = _id(a, path, "id")
             self._unique(self.asset_ids, aid, _p(path, "id"))
-            self._own(self.stored.assets, "asset", aid, _p(path, "id"))
+            self._not_elsewhere(self.stored.assets, "asset", aid, _p(path, "id"))
+            self.asset_ids.add(aid)
             self.assets.append({
                 "id": aid, "course_id": self.cid,
                 "type": _enum(a, path, "type", ASSET_TYPES, None),
@@ -598,97 +563,90 @@ class _Parser:
                 "post_policy": _enum(a, path, "post_policy", POST_POLICIES, "automatic"),
             })
 
-    def _scoring(self, outcome_id: int) -> tuple[float | None, float | None]:
-        """Points possible and mastery points used for percents (spec §2.2, §4.2)."""
-        if self.scale is not None:
-            return self.scale["points_possible"], self.scale["mastery_points"]
-        own = self.outcome_ids.get(outcome_id)
-        return own if own is not None else self.stored.outcome_scoring.get(outcome_id, (None, None))
-
     def alignments_(self) -> None:
-        self.alignments, self.align_info, self._pcaches = [], {}, {}
+        self.alignments, self.align_info, self._percent_caches = [], {}, {}
         for i, a in enumerate(_list(self.doc, "alignments")):
             path = f"alignments[{i}]"
             a = _obj(a, path)
             aid = _id(a, path, "id")
-            if aid in self.align_info:
-                raise BundleError(_p(path, "id"), f"duplicate id {aid}")
-            self._foreign_alignment(aid, _p(path, "id"))
+            self._unique(self.align_info, aid, _p(path, "id"))
+            owner = self._alignment_course(aid)
+            if owner is not None and owner != self.cid:
+                msg = f"alignment {aid} belongs to course {owner}, not course {self.cid}"
+                raise BundleError(_p(path, "id"), msg)
             oid = _id(a, path, "outcome_id")
-            if oid not in self.outcome_ids and oid not in self.stored.outcomes:
+            if oid not in self.outcome_scoring and oid not in self.stored.outcomes:
                 raise BundleError(_p(path, "outcome_id"), f"no such outcome {oid}")
             asset = _id(a, path, "asset_id")
             self._in_course(self.asset_ids, self.stored.assets, "asset", asset, _p(path, "asset_id"))
             ms = _num(a, path, "mastery_score", minimum=0, maximum=1)
             self.align_info[aid] = self._info(oid, ms)
-            self.alignments.append({"id": aid, "course_id": self.cid, "outcome_id": oid, "asset_id": asset,
-                                    "mastery_score": ms, "deleted": False})
+            self.alignments.append({"id": aid, "course_id": self.cid, "outcome_id": oid,
+                                    "asset_id": asset, "mastery_score": ms, "deleted": False})
 
-    def _foreign_alignment(self, aid: int, path: str) -> None:
+    def _alignment_course(self, aid: int) -> int | None:
+        """The course of a stored alignment (its asset's), None when unknown or not stored."""
         got = self.stored.alignments.get(aid)
-        if got is not None:
-            owner = self._asset_course(got[1])
-            if owner is not None and owner != self.cid:
-                raise BundleError(path, f"alignment {aid} belongs to course {owner}, not course {self.cid}")
-
-    def _asset_course(self, asset: int) -> int | None:
-        return self.cid if asset in self.asset_ids else self.stored.assets.get(asset)
+        if got is None:
+            return None
+        return self.cid if got[1] in self.asset_ids else self.stored.assets.get(got[1])
 
     def _info(self, oid: int, ms: float | None) -> tuple:
-        """(outcome id, points possible, mastery points, alignment mastery, percent cache)."""
-        pp, mp = self._scoring(oid)
-        key = (pp, mp, ms)
-        cache = self._pcaches.setdefault(key, {})
+        """What a result needs of its alignment: (outcome, PP, MP, alignment mastery, cache)."""
+        if self.scale is not None:  # spec §4.2: the course scale replaces the outcome's points
+            pp, mp = self.scale["points_possible"], self.scale["mastery_points"]
+        else:
+            pp, mp = self.outcome_scoring.get(oid) or self.stored.outcome_scoring.get(oid) or (
+                None, None)
+        cache = self._percent_caches.setdefault((pp, mp, ms), {})
         return (oid, pp, mp, ms, cache)
 
     def _stored_alignment(self, aid: int) -> tuple | None:
-        got = self.stored.alignments.get(aid)
-        if got is None or self._asset_course(got[1]) != self.cid:
+        if self._alignment_course(aid) != self.cid:
             return None
-        info = self.align_info[aid] = self._info(got[0], got[2])
+        oid, _asset, ms = self.stored.alignments[aid]
+        info = self.align_info[aid] = self._info(oid, ms)
         return info
 
-    # -- results: the fast path ---------------------------------------------------------------
+    # -- results: one tight loop; the first failed check hands over to `_result_error` --
 
     def results_(self) -> list[tuple]:
         items = _list(self.doc, "results")
         cid = self.cid
         users = self.user_ids | self.stored.users if self.stored.users else self.user_ids
         aget = self.align_info.get
-        stored_al = self._stored_alignment
+        stored_alignment = self._stored_alignment
         tcache: dict[str, Any] = {}
         tget = tcache.get
         parse_ts = _parse_ts
-        arts = frozenset(ARTIFACT_TYPES)
+        artifact_types = frozenset(ARTIFACT_TYPES)
         compute = compute_percent
-        course_scale = self.scale is not None  # spec §4.2: the scale's points replace the outcome's
-        cap = _PERCENT_CACHE_CAP
+        course_scale = self.scale is not None
+        cap = _CACHE_CAP
         rows: list[tuple] = []
         append = rows.append
         seen: set[int] = set()
         seen_add = seen.add
-        pairs: dict[int, dict[int, int]] = {}  # user -> alignment -> row index (nested: no tuple keys)
-        pget = pairs.get
+        by_user: dict[int, dict[int, int]] = {}  # user -> alignment -> row index (no tuple keys)
         last_uid, by_alignment = None, {}
-        MISS = _MISSING
-        BAD = _BAD
+        MISS, BAD = _MISS, _BAD
         i = -1
         try:
-            for i, r in enumerate(items):
+            for i, r in enumerate(items):  # noqa: B007 (i names the failing result below)
                 if type(r) is not dict:
                     break
                 g = r.get
-                rid = g("id")
-                uid = g("user_id")
-                oid = g("outcome_id")
                 aid = g("alignment_id")
                 if type(aid) is not int:
                     break
                 al = aget(aid)
                 if al is None:
-                    al = stored_al(aid)
+                    al = stored_alignment(aid)
                     if al is None:
                         break
+                rid = g("id")
+                uid = g("user_id")
+                oid = g("outcome_id")
                 if (type(rid) is not int or not 0 < rid <= MAX_ID or rid in seen
                         or type(uid) is not int or uid not in users
                         or type(oid) is not int or oid != al[0]):
@@ -696,10 +654,10 @@ class _Parser:
                 score = g("score")
                 t = type(score)
                 if t is float:
-                    if score - score != 0.0:
+                    if score - score != 0.0:  # NaN or infinite
                         break
                 elif t is int:
-                    score = float(score)  # OverflowError -> slow path
+                    score = float(score)  # OverflowError: to _result_error
                 elif score is not None:
                     break
                 possible = g("possible")
@@ -725,20 +683,20 @@ class _Parser:
                     break
                 sub = g("submitted_at")
                 if sub is not None:
-                    sub = tget(sub) if type(sub) is str else BAD
+                    v = sub
+                    sub = tget(v) if type(v) is str else BAD
                     if sub is None:
-                        sub = tcache[r["submitted_at"]] = parse_ts(r["submitted_at"])
-                        if type(sub) is str:
-                            sub = tcache[r["submitted_at"]] = BAD
+                        sub = parse_ts(v)
+                        sub = tcache[v] = BAD if type(sub) is str else sub
                     if sub is BAD:
                         break
                 ass = g("assessed_at")
                 if ass is not None:
-                    ass = tget(ass) if type(ass) is str else BAD
+                    v = ass
+                    ass = tget(v) if type(v) is str else BAD
                     if ass is None:
-                        ass = tcache[r["assessed_at"]] = parse_ts(r["assessed_at"])
-                        if type(ass) is str:
-                            ass = tcache[r["assessed_at"]] = BAD
+                        ass = parse_ts(v)
+                        ass = tcache[v] = BAD if type(ass) is str else ass
                     if ass is BAD:
                         break
                 hidden = g("hidden")
@@ -762,9 +720,9 @@ class _Parser:
                 art = g("artifact_type")
                 if art is None:
                     art = "other"
-                elif art not in arts:  # unhashable -> TypeError -> slow path
+                elif art not in artifact_types:  # unhashable: TypeError, to _result_error
                     break
-                if percent is None:  # spec §2.2, cached per possible and score for the scoring parameters
+                if percent is None:  # spec §2.2, cached by possible and score per scoring params
                     pc = al[4]
                     by_score = pc.get(possible)
                     if by_score is None:
@@ -773,73 +731,70 @@ class _Parser:
                             pc[possible] = by_score
                     percent = by_score.get(score, MISS)
                     if percent is MISS:
-                        percent = compute(score, possible, points_possible=al[1], mastery_points=al[2],
-                                          alignment_mastery=al[3], course_scale=course_scale)
+                        percent = compute(score, possible, points_possible=al[1],
+                                          mastery_points=al[2], alignment_mastery=al[3],
+                                          course_scale=course_scale)
                         if len(by_score) < cap:
                             by_score[score] = percent
-                seen_add(rid)  # only now: an exception above must not make this id look duplicated
-                if uid != last_uid:  # results usually come grouped by user
-                    by_alignment = pget(uid)
+                seen_add(rid)  # not before: an exception above must not make the id a duplicate
+                if uid != last_uid:  # results mostly come grouped by user
+                    by_alignment = by_user.get(uid)
                     if by_alignment is None:
-                        by_alignment = pairs[uid] = {}
+                        by_alignment = by_user[uid] = {}
                     last_uid = uid
                 j = by_alignment.get(aid)
                 if j is not None:
-                    # spec §2.5: the first row keeps its id and other fields and takes the new score and
-                    # possible, with the percent that goes with them (computed above unless given)
+                    # spec §2.5: the first row keeps its id and other fields and takes the later
+                    # score and possible, with their percent (computed above unless given)
                     rows[j] = rows[j][:5] + (score, possible, percent) + rows[j][8:]
                     continue
                 by_alignment[aid] = len(rows)
                 if sub is not None:
-                    time = sub[1]
-                    sub = sub[0]
+                    time, sub = sub[1], sub[0]
                 elif ass is not None:
                     time = ass[1]
                 else:
-                    time = 0
-                append((rid, cid, uid, oid, aid, score, possible, percent, mastery, hidden, hide, posted,
-                        sub, None if ass is None else ass[0], time, title, art, False))
+                    time = 0  # spec §1.2 item 5
+                append((rid, cid, uid, oid, aid, score, possible, percent, mastery, hidden, hide,
+                        posted, sub, None if ass is None else ass[0], time, title, art, False))
             else:
                 return rows
         except (TypeError, OverflowError) as e:
             self._result_error(i, items[i], seen)
-            raise RuntimeError(f"results[{i}]: rejected by the fast path but no rule broken") from e
+            raise RuntimeError(f"results[{i}]: fast path failed on a valid result") from e
         self._result_error(i, items[i], seen)
-        raise RuntimeError(f"results[{i}]: rejected by the fast path but no rule broken")
+        raise RuntimeError(f"results[{i}]: fast path rejected a valid result")
 
     def _result_error(self, i: int, r: Any, seen: set[int]) -> None:
-        """Raise the precise error of results[i] (the fast path only knows *that* it is wrong)."""
+        """Raise the exact error of results[i]: the fast path only knows *that* it is wrong."""
         path = f"results[{i}]"
         r = _obj(r, path)
         rid = _id(r, path, "id")
-        if rid in seen:
-            raise BundleError(_p(path, "id"), f"duplicate id {rid}")
-        uid = _id(r, path, "user_id")
-        self._user(uid, _p(path, "user_id"))
+        self._unique(seen, rid, _p(path, "id"))
+        self._user(_id(r, path, "user_id"), _p(path, "user_id"))
         oid = _id(r, path, "outcome_id")
         aid = _id(r, path, "alignment_id")
-        al = self.align_info.get(aid)
-        if al is None:
-            got = self.stored.alignments.get(aid)
-            if got is None:
-                raise BundleError(_p(path, "alignment_id"), f"no such alignment {aid}")
-            owner = self._asset_course(got[1])
+        if aid in self.align_info:
+            aligned = self.align_info[aid][0]
+        elif aid in self.stored.alignments:
+            owner = self._alignment_course(aid)
             if owner != self.cid:
-                where = f"course {owner}" if owner is not None else "another course"
+                where = "another course" if owner is None else f"course {owner}"
                 msg = f"alignment {aid} belongs to {where}, not course {self.cid}"
                 raise BundleError(_p(path, "alignment_id"), msg)
-            al = (got[0],)
-        if oid != al[0]:
-            raise BundleError(_p(path, "outcome_id"), f"alignment {aid} aligns outcome {al[0]}, not {oid}")
+            aligned = self.stored.alignments[aid][0]
+        else:
+            raise BundleError(_p(path, "alignment_id"), f"no such alignment {aid}")
+        if oid != aligned:
+            msg = f"alignment {aid} aligns outcome {aligned}, not {oid}"
+            raise BundleError(_p(path, "outcome_id"), msg)
         for key in ("score", "possible", "percent"):
             _num(r, path, key)
         _bool(r, path, "mastery", None)
         for key in ("submitted_at", "assessed_at"):
             v = r.get(key)
-            if v is not None:
-                got = _parse_ts(v)
-                if type(got) is str:
-                    raise BundleError(_p(path, key), got)
+            if v is not None and type(got := _parse_ts(v)) is str:
+                raise BundleError(_p(path, key), got)
         _bool(r, path, "hidden", False)
         _bool(r, path, "hide_points", False)
         _bool(r, path, "posted", True)
@@ -847,6 +802,20 @@ class _Parser:
         _enum(r, path, "artifact_type", ARTIFACT_TYPES, "other")
 
 
-def parse_bundle(doc: object, stored: StoredRefs = StoredRefs()) -> Bundle:
-    """Check a decoded bundle against every rule of spec/course-bundle.md and return its rows."""
-    return _Parser(doc, stored).parse()
+def _cycles(parent_of: dict[int, int | None]) -> dict[int, list[int]]:
+    """Every group on a cycle of parent links -> that cycle, starting and ending at the group."""
+    on_cycle: dict[int, list[int]] = {}
+    done: set[int] = set()
+    for start in parent_of:
+        chain, at, node = [], {}, start
+        while node in parent_of and node not in done:
+            if node in at:
+                loop = chain[at[node]:]
+                for k, n in enumerate(loop):
+                    on_cycle[n] = loop[k:] + loop[:k] + [n]
+                break
+            at[node] = len(chain)
+            chain.append(node)
+            node = parent_of[node]
+        done.update(chain)
+    return on_cycle

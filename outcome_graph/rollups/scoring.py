@@ -55,12 +55,12 @@ def scale_factor(scoring: Scoring) -> float | None:
 
 
 def scaled_scores(scores: list, percents: list, factor: float | None) -> list:
-    """Per-result scores: percent x factor when a percent exists, else the raw score (§1.2.4)."""
+    """Per-result scores on the outcome's scale, so results of any size compare (spec §1.2 item 4)."""
     if factor is None:
         return scores
     nulls = percents.count(None)
     if not nulls:
-        return list(map(factor.__mul__, percents))
+        return [p * factor for p in percents]
     if nulls == len(percents):
         return scores
     return [s if p is None else p * factor for s, p in zip(scores, percents)]

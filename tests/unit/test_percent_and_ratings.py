@@ -71,7 +71,8 @@ def test_rating_percents_ignore_nulls_and_scores_below_every_rating():
     assert rating_percents([None, 0.5], [3.0, 1.0]) == [0, 0]
 
 
-@pytest.mark.parametrize(("score", "expected"), [(5.0, 0), (4.99, 1), (3.0, 1), (0.0, 2), (-1.0, None), (None, None)])
+@pytest.mark.parametrize(("score", "expected"),
+                         [(5.0, 0), (4.99, 1), (3.0, 1), (0.0, 2), (-1.0, None), (None, None)])
 def test_rating_bucket_is_first_rating_at_or_below(score, expected):
     assert rating_bucket(score, DEFAULT_POINTS) == expected
 

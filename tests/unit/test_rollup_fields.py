@@ -7,7 +7,8 @@ from outcome_graph.rollups import RollupScore, Scoring, aggregate, resolve_scori
 T = 1_700_000_000
 
 
-def res(rid, score, time=0, *, percent=None, possible=None, hide=False, title="Ann, Essay", quiz=False, assoc=1):
+def res(rid, score, time=0, *, percent=None, possible=None, hide=False, title="Ann, Essay",
+        quiz=False, assoc=1):
     """A result tuple; its timestamp stands in for the submitted_or_assessed_at value."""
     return (rid, score, percent, possible, time, f"at{time}" if time else None, hide, title, quiz, assoc)
 
