@@ -121,3 +121,19 @@ def outcome_order(reader, keys):
     o = m.OutcomeOrder
     stmt = select(o.course_id, o.user_id, o.outcome_id, o.position).order_by(o.position, o.outcome_id)
     return grouped_pairs(reader, stmt, (o.course_id, o.user_id), keys)
+
+
+RESULT = (m.OutcomeResult.id, m.OutcomeResult.course_id, m.OutcomeResult.user_id, m.OutcomeResult.outcome_id,
+          m.OutcomeResult.alignment_id, m.OutcomeResult.score, m.OutcomeResult.possible, m.OutcomeResult.percent,
+          m.OutcomeResult.mastery, m.OutcomeResult.hidden, m.OutcomeResult.hide_points, m.OutcomeResult.posted,
+          m.OutcomeResult.submitted_at, m.OutcomeResult.assessed_at, m.OutcomeResult.time, m.OutcomeResult.title,
+          m.OutcomeResult.artifact_type, m.OutcomeResult.deleted)
+
+
+async def results(reader, ids):
+    """Results by id with what visibility needs: the alignment's state and the asset's post policy."""
+    r, al, a = m.OutcomeResult, m.Alignment, m.Asset
+    stmt = (select(*RESULT, al.deleted.label("alignment_deleted"), a.post_policy)
+            .join_from(r, al, r.alignment_id == al.id).join(a, al.asset_id == a.id).where(r.id.in_(ids)))
+    found = {row.id: row for row in await reader.rows(stmt)}
+    return [found.get(k) for k in ids]

@@ -30,6 +30,7 @@ class Loaders:
         self.group_by_id = make(batch.groups)
         self.asset_by_id = make(batch.assets)
         self.alignment_by_id = make(batch.alignments)
+        self.result_by_id = make(batch.results)
         self.sections_by_course = make(batch.sections_by_course)
         self.groups_by_course = make(batch.groups_by_course)
         self.links_by_course = make(batch.links_by_course)

@@ -11,6 +11,20 @@ from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.schema.outcome import Outcome, OutcomeGroup
+from outcome_graph.schema.paging import PageInfo
+from outcome_graph.resolvers.access import require_grader
+from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page, select_for_rollups
+from outcome_graph.schema.enums import AggregateStat, RollupExclusion, RollupSortBy, SortOrder
+from outcome_graph.schema.result import OutcomeResultConnection, resolve_outcome_results
+from outcome_graph.schema.rollup import (
+    CourseRollup,
+    MasteryDistribution,
+    Rollup,
+    RollupConnection,
+    RollupEdge,
+    RollupScore,
+    mastery_distributions,
+)
 from outcome_graph.schema.user import Section
 
 
@@ -53,3 +67,80 @@ class Course:
     @strawberry.field(description="Every outcome group of the course, root first, by id.")
     async def outcome_groups(self, info: strawberry.Info) -> list[OutcomeGroup]:
         return [OutcomeGroup.from_row(g) for g in await info.context.loaders.groups_by_course.load(self.course_id)]
+
+    @strawberry.field(description="Visible outcome results of the selected students and outcomes, ordered by "
+                                  "student sortable name, student id, outcome id, result id (spec §2.4). "
+                                  "Non-graders must pass userIds they may read (themself, or observed students).")
+    async def outcome_results(
+        self, info: strawberry.Info,
+        user_ids: Optional[list[strawberry.ID]] = None,
+        outcome_ids: Optional[list[strawberry.ID]] = None,
+        outcome_group_id: Optional[strawberry.ID] = None,
+        section_id: Optional[strawberry.ID] = None,
+        include_hidden: bool = False,
+        first: int = 10,
+        after: Optional[str] = None,
+    ) -> OutcomeResultConnection:
+        return await resolve_outcome_results(
+            info, self.course_id, user_ids=user_ids, outcome_ids=outcome_ids, outcome_group_id=outcome_group_id,
+            section_id=section_id, include_hidden=include_hidden, first=first, after=after)
+
+    @strawberry.field(description="Mastery rollups per student (Canvas outcome_rollups), paged over students. "
+                                  "Without sortBy students come by id; STUDENT sorts by sortable name; OUTCOME "
+                                  "by sortOutcomeId's score, missing scores last in both directions (spec §3.4).")
+    async def outcome_rollups(
+        self, info: strawberry.Info,
+        user_ids: Optional[list[strawberry.ID]] = None,
+        section_id: Optional[strawberry.ID] = None,
+        outcome_ids: Optional[list[strawberry.ID]] = None,
+        outcome_group_id: Optional[strawberry.ID] = None,
+        exclude: Optional[list[RollupExclusion]] = None,
+        sort_by: Optional[RollupSortBy] = None,
+        sort_outcome_id: Optional[strawberry.ID] = None,
+        sort_order: SortOrder = SortOrder.ASC,
+        first: int = 10,
+        after: Optional[str] = None,
+    ) -> RollupConnection:
+        page, sel = await rollups_page(
+            info.context, self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
+            outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by, sort_outcome_id=sort_outcome_id,
+            sort_order=sort_order, first=first, after=after)
+        cid = self.course_id
+        edges = [RollupEdge(cursor=c, node=Rollup(
+            scores=[RollupScore.from_score(o, cid, s) for o, s in row.scores],
+            _user_id=row.user_id, _section_ids=row.sections)) for row, c in zip(page.items, page.cursors)]
+        return RollupConnection(edges=edges, page_info=PageInfo.from_page(page), total_count=page.total,
+                                _selection=sel)
+
+    @strawberry.field(description="Course-level mean (rounded like Canvas) or median (not rounded) of the "
+                                  "selected students' rollups, per outcome (spec §1.8).")
+    async def outcome_rollup_aggregate(
+        self, info: strawberry.Info,
+        stat: AggregateStat = AggregateStat.MEAN,
+        user_ids: Optional[list[strawberry.ID]] = None,
+        section_id: Optional[strawberry.ID] = None,
+        outcome_ids: Optional[list[strawberry.ID]] = None,
+        outcome_group_id: Optional[strawberry.ID] = None,
+        exclude: Optional[list[RollupExclusion]] = None,
+    ) -> CourseRollup:
+        scores = await aggregate_rollups(
+            info.context, self.course_id, stat=stat, user_ids=user_ids, section_id=section_id,
+            outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
+        return CourseRollup(scores=[RollupScore.from_score(o, self.course_id, s) for o, s in scores],
+                            _course_id=self.course_id)
+
+    @strawberry.field(description="Per outcome, how many of the selected students' rollups fall in each rating, "
+                                  "with their ids (spec §5.4). Graders only.")
+    async def mastery_distribution(
+        self, info: strawberry.Info,
+        user_ids: Optional[list[strawberry.ID]] = None,
+        section_id: Optional[strawberry.ID] = None,
+        outcome_ids: Optional[list[strawberry.ID]] = None,
+        outcome_group_id: Optional[strawberry.ID] = None,
+        exclude: Optional[list[RollupExclusion]] = None,
+        add_defaults: bool = False,
+    ) -> list[MasteryDistribution]:
+        await require_grader(info.context, self.course_id)
+        sel = await select_for_rollups(info.context, self.course_id, user_ids=user_ids, section_id=section_id,
+                                       outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
+        return await mastery_distributions(info, sel, add_defaults)

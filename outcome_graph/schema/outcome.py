@@ -80,6 +80,7 @@ class Outcome:
     calculation_method: CalculationMethod = strawberry.field(description="How results roll up (spec §1).")
     _row: strawberry.Private[Any]
     _course_id: strawberry.Private[Optional[int]]
+    _rating_percents: strawberry.Private[Optional[list[int]]] = None  # set by RollupConnection.outcomes
 
     @classmethod
     def from_row(cls, row: Any, course_id: int | None = None) -> "Outcome":
@@ -104,11 +105,11 @@ class Outcome:
                                   "mastery flags and colours (spec §3.7).")
     def ratings(self, add_defaults: bool = False) -> list[Rating]:
         ratings = self._row.ratings or []
-        if not add_defaults:
-            return [Rating(description=r["description"], points=r["points"]) for r in ratings]
-        flags = rating_defaults([r["points"] for r in ratings], self._row.mastery_points)
-        return [Rating(description=r["description"], points=r["points"], mastery=m, color=c)
-                for r, (m, c) in zip(ratings, flags)]
+        percents = self._rating_percents or [None] * len(ratings)
+        flags = (rating_defaults([r["points"] for r in ratings], self._row.mastery_points) if add_defaults
+                 else [(None, None)] * len(ratings))
+        return [Rating(description=r["description"], points=r["points"], mastery=m, color=c, percent=p)
+                for r, (m, c), p in zip(ratings, flags, percents)]
 
     @strawberry.field(description="The group this outcome is linked in (in the course it was reached through).")
     async def group(self, info: strawberry.Info) -> Optional["OutcomeGroup"]:

@@ -1,0 +1,103 @@
+"""Which students a request is about (spec §3.1, §3.9, §6), checked in Canvas's order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from outcome_graph.db import models as m
+from outcome_graph.errors import BadUserInput, Forbidden
+from outcome_graph.resolvers.access import NO_ALL_GRADES, CourseAccess
+from outcome_graph.resolvers.ids import parse_id
+
+BOTH_USER_FILTERS = "cannot specify both user_ids and section_id"
+NOT_ENROLLED = "specified users not enrolled"
+NOT_AUTHORIZED_GRADES = "not authorized to read grades for specified users"
+NOT_STUDENTS = "can only include id's of users in the outcome context"
+INVALID_SECTION = "invalid section id"
+SIS_PREFIX = "sis_user_id:"
+
+CONCLUDED_ENROLLMENTS = "concluded_enrollments"
+INACTIVE_ENROLLMENTS = "inactive_enrollments"
+
+
+@dataclass
+class Students:
+    """Selected students, by user id, with their (non-deleted) student enrollments in scope."""
+
+    ids: list[int]
+    enrollments: dict[int, list] = field(default_factory=dict)
+
+
+async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
+    """ids, `self` and `sis_user_id:X` -> user ids, duplicates removed (unknown SIS ids become -1)."""
+    ids: list[int] = []
+    sis: list[str] = []
+    for raw in raw_ids:
+        text = str(raw).strip()
+        if text == "self":
+            if ctx.viewer is None or ctx.viewer.user_id is None:
+                raise BadUserInput("'self' needs a token that belongs to a user")
+            ids.append(ctx.viewer.user_id)
+        elif text.startswith(SIS_PREFIX):
+            sis.append(text[len(SIS_PREFIX):])
+        else:
+            ids.append(parse_id(text, "user id"))
+    if sis:
+        rows = await ctx.reader.rows(select(m.User.sis_user_id, m.User.id).where(m.User.sis_user_id.in_(sis)))
+        by_sis = dict(rows)
+        ids.extend(by_sis.get(s, -1) for s in sis)
+    return list(dict.fromkeys(ids))
+
+
+async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
+                          section_id: str | None) -> Students:
+    """The students of the course a request may read, per user_ids or section_id (spec §3.1)."""
+    if user_ids is not None and section_id is not None:
+        raise BadUserInput(BOTH_USER_FILTERS)
+    if not access.grader and user_ids is None:
+        raise Forbidden(NO_ALL_GRADES)
+    course_id = access.course_id
+    enrollments = await ctx.loaders.enrollments_by_course.load(course_id)
+    section = None
+    if section_id is not None:
+        section = parse_id(section_id, "section id") if str(section_id).isdigit() else -1
+        sections = await ctx.loaders.sections_by_course.load(course_id)
+        if all(s.id != section for s in sections):
+            raise BadUserInput(INVALID_SECTION)
+    visible = access.grader_sections  # None: every section
+    student_enrollments: dict[int, list] = {}
+    for e in enrollments:
+        if e.role != "student":
+            continue
+        if section is not None and e.section_id != section:
+            continue
+        if visible is not None and e.section_id not in visible:
+            continue
+        student_enrollments.setdefault(e.user_id, []).append(e)
+    if user_ids is None:
+        ids = sorted(student_enrollments)
+        return Students(ids, student_enrollments)
+
+    wanted = await _resolve_user_ids(ctx, user_ids)
+    enrolled = {e.user_id for e in enrollments}
+    if any(u not in enrolled for u in wanted):
+        raise BadUserInput(NOT_ENROLLED)
+    if not all(access.may_read_student(u) for u in wanted):
+        raise Forbidden(NOT_AUTHORIZED_GRADES)
+    if visible is not None and any(u not in student_enrollments for u in wanted):
+        raise Forbidden(NOT_AUTHORIZED_GRADES)  # a section-limited grader outside their sections
+    if any(u not in student_enrollments for u in wanted):
+        raise BadUserInput(NOT_STUDENTS)
+    ids = sorted(wanted)
+    return Students(ids, {u: student_enrollments[u] for u in ids})
+
+
+def apply_enrollment_exclusions(students: Students, exclude: set[str]) -> Students:
+    """Each exclusion drops students none of whose enrollments in scope is outside its state (spec §3.1)."""
+    ids = students.ids
+    for name, state in ((CONCLUDED_ENROLLMENTS, "completed"), (INACTIVE_ENROLLMENTS, "inactive")):
+        if name in exclude:
+            ids = [u for u in ids if any(e.state != state for e in students.enrollments[u])]
+    return Students(ids, {u: students.enrollments[u] for u in ids})

@@ -1,0 +1,155 @@
+"""Rollups: per-student mastery scores, course aggregates and mastery distributions (spec §3, §1.8, §4.4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Optional
+
+import strawberry
+
+from outcome_graph.resolvers.rollups import Selection, outcome_score_lists
+from outcome_graph.rollups import RollupScore as Score
+from outcome_graph.rollups import rating_bucket, rating_defaults, rating_percents
+from outcome_graph.schema.outcome import Outcome, Rating
+from outcome_graph.schema.paging import PageInfo
+from outcome_graph.schema.times import utc
+from outcome_graph.schema.user import Section, User
+
+if TYPE_CHECKING:
+    from outcome_graph.schema.course import Course
+
+
+@strawberry.type(description="A student's (or the course's) mastery score for one outcome (spec §1).")
+class RollupScore:
+    score: Optional[float] = strawberry.field(
+        description="The rolled-up score, rounded to 2 decimals like Canvas (the median is not rounded); null "
+                    "when the method yields nothing (e.g. n-mastery not met).")
+    count: int = strawberry.field(
+        description="Results rolled up (students, for a course aggregate).")
+    title: Optional[str] = strawberry.field(description="Name of the most recently assessed item.")
+    submitted_at: Optional[datetime] = strawberry.field(description="Time of the most recent result.")
+    hide_points: bool = strawberry.field(description="Whether every result the score used hides points.")
+    _outcome_id: strawberry.Private[int]
+    _course_id: strawberry.Private[int]
+
+    @classmethod
+    def from_score(cls, outcome_id: int, course_id: int, s: Score) -> "RollupScore":
+        return cls(score=s.score, count=s.count, title=s.title, submitted_at=utc(s.submitted_at),
+                   hide_points=s.hide_points, _outcome_id=outcome_id, _course_id=course_id)
+
+    @strawberry.field(description="The outcome.")
+    async def outcome(self, info: strawberry.Info) -> Outcome:
+        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id), self._course_id)
+
+
+@strawberry.type(description="One student's rollup: a score per outcome with results.")
+class Rollup:
+    scores: list[RollupScore] = strawberry.field(
+        description="Scores of the outcomes the student has results for, in outcome display order.")
+    _user_id: strawberry.Private[int]
+    _section_ids: strawberry.Private[list[int]]
+
+    @strawberry.field(description="The student.")
+    async def user(self, info: strawberry.Info) -> User:
+        return User.from_row(await info.context.loaders.user_by_id.load(self._user_id))
+
+    @strawberry.field(description="The student's sections in scope (Canvas repeats the row per section).")
+    async def sections(self, info: strawberry.Info) -> list[Section]:
+        rows = await info.context.loaders.section_by_id.load_many(self._section_ids)
+        return [Section.from_row(r) for r in rows]
+
+
+@strawberry.type(description="An edge of RollupConnection.")
+class RollupEdge:
+    cursor: str = strawberry.field(description="Opaque cursor, stable for the sort it was made for.")
+    node: Rollup = strawberry.field(description="The student's rollup.")
+
+
+async def _rated_outcomes(info, sel: Selection, with_percents: bool) -> list[Outcome]:
+    rows = await info.context.loaders.outcome_by_id.load_many(sel.outcome_ids)
+    outcomes = [Outcome.from_row(r, sel.access.course_id) for r in rows]
+    if with_percents:
+        lists = await outcome_score_lists(info.context, sel)
+        for o, row in zip(outcomes, rows):
+            points = [r["points"] for r in row.ratings or []]
+            o._rating_percents = rating_percents([s for _, s in lists.get(row.id, [])], points)
+    return outcomes
+
+
+@strawberry.type(description="A page of student rollups with the total count of students after exclusions.")
+class RollupConnection:
+    edges: list[RollupEdge] = strawberry.field(description="The page.")
+    page_info: PageInfo = strawberry.field(description="Paging information.")
+    total_count: int = strawberry.field(description="Students over all pages, after exclusions.")
+    _selection: strawberry.Private[Any]
+
+    @strawberry.field(description="The page's rollups without edges.")
+    def nodes(self) -> list[Rollup]:
+        return [e.node for e in self.edges]
+
+    @strawberry.field(description="The selected outcomes after exclusions, in display order (Canvas's "
+                                  "linked.outcomes). With ratingPercents, each rating carries the share of all "
+                                  "selected students (not just this page) in it (spec §4.4).")
+    async def outcomes(self, info: strawberry.Info, rating_percents: bool = False) -> list[Outcome]:
+        return await _rated_outcomes(info, self._selection, rating_percents)
+
+
+@strawberry.type(description="Course-level statistic of the selected students' rollups.")
+class CourseRollup:
+    scores: list[RollupScore] = strawberry.field(
+        description="One score per outcome with results; count is the number of students rolled up.")
+    _course_id: strawberry.Private[int]
+
+    @strawberry.field(description="The course.")
+    async def course(self, info: strawberry.Info) -> Annotated["Course", strawberry.lazy("outcome_graph.schema.course")]:
+        from outcome_graph.schema.course import Course
+
+        return Course.from_row(await info.context.loaders.course_by_id.load(self._course_id))
+
+
+@strawberry.type(description="Students whose rollup falls in one rating (highest points first).")
+class RatingDistribution:
+    description: str = strawberry.field(description="The rating's description.")
+    points: float = strawberry.field(description="The rating's points.")
+    color: Optional[str] = strawberry.field(description="The rating's colour, when known.")
+    count: int = strawberry.field(description="Students in this rating.")
+    student_ids: list[strawberry.ID] = strawberry.field(description="Those students' ids.")
+
+
+@strawberry.type(description="How the selected students' rollups for one outcome spread over its ratings "
+                             "(spec §4.4, §5.4).")
+class MasteryDistribution:
+    ratings: list[RatingDistribution] = strawberry.field(description="Buckets, highest rating first.")
+    total_students: int = strawberry.field(description="Students with a non-null rollup score.")
+    _outcome_id: strawberry.Private[int]
+    _course_id: strawberry.Private[int]
+
+    @strawberry.field(description="The outcome.")
+    async def outcome(self, info: strawberry.Info) -> Outcome:
+        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id), self._course_id)
+
+
+async def mastery_distributions(info, sel: Selection, add_defaults: bool) -> list[MasteryDistribution]:
+    lists = await outcome_score_lists(info.context, sel)
+    rows = await info.context.loaders.outcome_by_id.load_many(sel.outcome_ids)
+    out = []
+    for row in rows:
+        ratings = row.ratings or []
+        points = [r["points"] for r in ratings]
+        colours = [c for _, c in rating_defaults(points, row.mastery_points)] if add_defaults else \
+            [r.get("color") for r in ratings]
+        buckets: list[list[int]] = [[] for _ in ratings]
+        total = 0
+        for uid, score in lists.get(row.id, []):
+            if score is None:
+                continue
+            total += 1
+            i = rating_bucket(score, points)
+            if i is not None:
+                buckets[i].append(uid)
+        out.append(MasteryDistribution(
+            ratings=[RatingDistribution(description=r["description"], points=r["points"], color=c, count=len(b),
+                                        student_ids=[strawberry.ID(str(u)) for u in b])
+                     for r, c, b in zip(ratings, colours, buckets)],
+            total_students=total, _outcome_id=row.id, _course_id=sel.access.course_id))
+    return out
