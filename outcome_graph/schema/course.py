@@ -13,6 +13,8 @@ from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.schema.outcome import Outcome, OutcomeGroup
 from outcome_graph.schema.paging import PageInfo
 from outcome_graph.resolvers.access import require_grader
+from outcome_graph.resolvers.contributing import contributing_scores
+from outcome_graph.schema.contributing import ContributingScores
 from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page, select_for_rollups
 from outcome_graph.schema.enums import AggregateStat, RollupExclusion, RollupSortBy, SortOrder
 from outcome_graph.schema.result import OutcomeResultConnection, resolve_outcome_results
@@ -144,3 +146,16 @@ class Course:
         sel = await select_for_rollups(info.context, self.course_id, user_ids=user_ids, section_id=section_id,
                                        outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
         return await mastery_distributions(info, sel, add_defaults)
+
+    @strawberry.field(description="An outcome's alignments in this course and each selected student's raw score "
+                                  "on them (Canvas contributing_scores, spec §5.1). Graders only.")
+    async def contributing_scores(
+        self, info: strawberry.Info,
+        outcome_id: strawberry.ID,
+        user_ids: Optional[list[strawberry.ID]] = None,
+        only_assignment_alignments: bool = False,
+        show_unpublished_assignments: bool = False,
+    ) -> ContributingScores:
+        result = await contributing_scores(info.context, self.course_id, outcome_id, user_ids,
+                                           only_assignment_alignments, show_unpublished_assignments)
+        return ContributingScores.from_result(self.course_id, result)

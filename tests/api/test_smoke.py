@@ -20,3 +20,10 @@ async def test_rollups(api):
       masteryDistribution(addDefaults: true) { outcome { id } totalStudents ratings { points count color studentIds } } } }"""
     data = await api.query(q, as_="teacher")
     import json; print(json.dumps(data)[:3000])
+
+
+async def test_contributing(api):
+    q = """{ course(id: 1) { contributingScores(outcomeId: "204") { outcome { id } alignments { alignmentId associatedAssetName associatedAssetType }
+      scores { userId alignmentId score submittedOrAssessedAt } } } }"""
+    data = await api.query(q, as_="teacher")
+    import json; print(json.dumps(data)[:1500])

@@ -1,0 +1,62 @@
+"""Course.contributingScores: an outcome's alignments and each student's raw score on them (spec §5.1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from outcome_graph.db import models as m
+from outcome_graph.db.results import counted, joined
+from outcome_graph.errors import BadUserInput
+from outcome_graph.resolvers.access import require_grader
+from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.students import select_students
+
+OUTCOME_NOT_IN_CONTEXT = "outcome not found in this context"
+DIRECT_TYPES = ("assignment", "rubric", "question_bank", "discussion")
+ASSIGNMENT_TYPES = ("assignment", "quiz")  # a classic quiz is an assignment in Canvas
+
+
+@dataclass
+class ContributingAlignment:
+    alignment_id: str  # D_<alignment id> direct, I_<quiz id> indirect (spec §5.1)
+    alignment_row_id: int
+    asset: object
+
+
+@dataclass
+class Contributing:
+    outcome_id: int
+    alignments: list[ContributingAlignment]
+    scores: list  # rows: user_id, alignment_id, score, submitted_at, assessed_at
+
+
+async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_assignment_alignments: bool,
+                              show_unpublished_assignments: bool) -> Contributing:
+    access = await require_grader(ctx, course_id)
+    oid = parse_id(outcome_id, "outcome id")
+    links = await ctx.loaders.links_by_course.load(course_id)
+    if all(link.outcome_id != oid for link in links):
+        raise BadUserInput(OUTCOME_NOT_IN_CONTEXT)
+    students = await select_students(ctx, access, user_ids, None)
+    rows = await ctx.loaders.alignments_by_course_outcome.load((course_id, oid))
+    assets = await ctx.loaders.asset_by_id.load_many([r.asset_id for r in rows])
+    alignments = []
+    for row, asset in zip(rows, assets):
+        if only_assignment_alignments and asset.type not in ASSIGNMENT_TYPES:
+            continue
+        if not show_unpublished_assignments and not asset.published:
+            continue
+        # Quizzes count through their assignment: Canvas's indirect alignments (spec §5.1).
+        prefix = f"I_{asset.id}" if asset.type == "quiz" else f"D_{row.id}"
+        alignments.append(ContributingAlignment(prefix, row.id, asset))
+    scores = []
+    if alignments and students.ids:
+        r = m.OutcomeResult
+        stmt = (joined(select(r.user_id, r.alignment_id, r.score, r.submitted_at, r.assessed_at))
+                .where(counted(course_id), r.outcome_id == oid, r.user_id.in_(students.ids),
+                       r.alignment_id.in_([a.alignment_row_id for a in alignments]))
+                .order_by(r.user_id, r.alignment_id, r.id))
+        scores = list(await ctx.reader.rows(stmt))
+    return Contributing(oid, alignments, scores)

@@ -1,0 +1,68 @@
+"""ContributingScores: what each alignment contributed to an outcome, per student (spec §5.1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import strawberry
+
+from outcome_graph.resolvers.contributing import Contributing
+from outcome_graph.schema.outcome import Outcome
+from outcome_graph.schema.times import utc
+from outcome_graph.schema.user import User
+
+ASSET_TYPE_NAMES = {"assignment": "Assignment", "quiz": "Quizzes::Quiz", "rubric": "Rubric",
+                    "discussion": "DiscussionTopic", "question_bank": "AssessmentQuestionBank"}
+
+
+@strawberry.type(description="An alignment that contributes to the outcome.")
+class ContributingAlignment:
+    alignment_id: str = strawberry.field(
+        description="D_<alignment id> for a direct alignment, I_<quiz id> for a quiz's (indirect) one.")
+    associated_asset_id: strawberry.ID = strawberry.field(description="Id of the aligned thing.")
+    associated_asset_name: str = strawberry.field(description="Its name.")
+    associated_asset_type: str = strawberry.field(description="Its Canvas type, e.g. Assignment.")
+    html_url: Optional[str] = strawberry.field(description="Where it lives.")
+    published: bool = strawberry.field(description="Whether it is published.")
+
+
+@strawberry.type(description="A student's raw score on one contributing alignment.")
+class ContributingScore:
+    alignment_id: str = strawberry.field(description="The ContributingAlignment's alignmentId.")
+    score: Optional[float] = strawberry.field(description="The result's raw score (not rescaled).")
+    submitted_or_assessed_at: Optional[datetime] = strawberry.field(description="When it was submitted or assessed.")
+    _user_id: strawberry.Private[int]
+
+    @strawberry.field(description="The student's id.")
+    def user_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self._user_id))
+
+    @strawberry.field(description="The student.")
+    async def user(self, info: strawberry.Info) -> User:
+        return User.from_row(await info.context.loaders.user_by_id.load(self._user_id))
+
+
+@strawberry.type(description="An outcome's contributing alignments and the selected students' scores on them.")
+class ContributingScores:
+    alignments: list[ContributingAlignment] = strawberry.field(description="Contributing alignments.")
+    scores: list[ContributingScore] = strawberry.field(description="Scores, by student then alignment.")
+    _outcome_id: strawberry.Private[int]
+    _course_id: strawberry.Private[int]
+
+    @classmethod
+    def from_result(cls, course_id: int, c: Contributing) -> "ContributingScores":
+        ids = {a.alignment_row_id: a.alignment_id for a in c.alignments}
+        return cls(
+            alignments=[ContributingAlignment(
+                alignment_id=a.alignment_id, associated_asset_id=strawberry.ID(str(a.asset.id)),
+                associated_asset_name=a.asset.name, associated_asset_type=ASSET_TYPE_NAMES[a.asset.type],
+                html_url=a.asset.html_url, published=bool(a.asset.published)) for a in c.alignments],
+            scores=[ContributingScore(alignment_id=ids[s.alignment_id], score=s.score,
+                                      submitted_or_assessed_at=utc(s.submitted_at or s.assessed_at),
+                                      _user_id=s.user_id) for s in c.scores],
+            _outcome_id=c.outcome_id, _course_id=course_id)
+
+    @strawberry.field(description="The outcome.")
+    async def outcome(self, info: strawberry.Info) -> Outcome:
+        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id), self._course_id)
