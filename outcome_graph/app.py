@@ -22,9 +22,11 @@ from outcome_graph.db.engine import create_engine, writer
 from outcome_graph.db.migrate import upgrade
 from outcome_graph.errors import Unauthenticated
 from outcome_graph.schema import build_schema
+from outcome_graph.schema.errors import classify
 from outcome_graph.settings import Settings
 
 log = logging.getLogger("outcome_graph")
+GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 class GraphQLView(GraphQL):
@@ -48,8 +50,30 @@ class GraphQLView(GraphQL):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql.render_page())
 
+    async def get_sub_response(self, request):
+        sub = await super().get_sub_response(request)
+        # GraphQL over HTTP: clients that accept application/graphql-response+json get it, with 4xx codes
+        # for requests that never executed.
+        sub.graphql_response_json = GRAPHQL_RESPONSE in request.headers.get("accept", "")
+        return sub
+
+    def create_response(self, response_data, sub_response):
+        response = super().create_response(response_data, sub_response)
+        if getattr(sub_response, "graphql_response_json", False) and isinstance(response_data, dict):
+            response.headers["content-type"] = GRAPHQL_RESPONSE
+            errors = response_data.get("errors") or []
+            if response_data.get("data") is None and errors and not any("path" in e for e in errors):
+                response.status_code = 400
+        return response
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def process_result(self, request, result):
+        """Every error leaves with an extensions.code, parse errors included (they bypass extensions)."""
+        if result.errors:
+            result.errors = [classify(e) for e in result.errors]
+        return await super().process_result(request, result)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

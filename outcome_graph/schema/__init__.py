@@ -3,24 +3,39 @@
 from __future__ import annotations
 
 import strawberry
-from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 
 from outcome_graph.schema.course import Course
 from outcome_graph.schema.errors import ErrorCodes
+from outcome_graph.schema.limits import limit_rules
 from outcome_graph.schema.outcome import Outcome
 from outcome_graph.schema.query import Query
 from outcome_graph.schema.user import User
 from outcome_graph.settings import Settings
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.federation.Schema:
+class Schema(strawberry.federation.Schema):
+    """Federation 2 schema whose errors are logged once, by ErrorCodes, and only when unexpected."""
+
+    def process_errors(self, errors, execution_context=None) -> None:
+        return None
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
-    extensions = [ErrorCodes, lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)]
+    rules = limit_rules(settings.max_depth, settings.max_aliases, settings.max_cost, settings.max_page_size)
+    extensions = [
+        ErrorCodes,
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: AddValidationRules(rules),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+    ]
     if not settings.introspection:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)
-    return strawberry.federation.Schema(query=Query, types=[Course, Outcome, User], extensions=extensions)
+    return Schema(query=Query, types=[Course, Outcome, User], extensions=extensions)
 
 
 def export_sdl() -> str:

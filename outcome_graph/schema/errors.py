@@ -14,13 +14,18 @@ from outcome_graph.errors import DomainError
 log = logging.getLogger("outcome_graph.errors")
 
 INTERNAL_MESSAGE = "Internal server error."
+TOKEN_LIMIT = "Document contains more than"  # graphql-core's parser message for max_tokens
 
 
 def classify(error: GraphQLError) -> GraphQLError:
     """The error as clients see it: a domain code, a validation code, or a masked internal error."""
     original = error.original_error
     if original is None:
-        # Parse and validation errors carry no original exception.
+        # Parse and validation errors carry no original exception; our limit rules set their own code.
+        if error.extensions and "code" in error.extensions:
+            return error
+        if TOKEN_LIMIT in error.message:
+            return _with(error, error.message, {"code": "BAD_USER_INPUT", "limit": "tokens"})
         code = "GRAPHQL_PARSE_FAILED" if error.message.startswith("Syntax Error") else "GRAPHQL_VALIDATION_FAILED"
         if error.path is not None:  # a variable or argument coerced at execution time
             code = "BAD_USER_INPUT"
