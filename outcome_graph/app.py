@@ -17,6 +17,7 @@ from strawberry.asgi import GraphQL
 
 from outcome_graph import graphiql
 from outcome_graph.auth import viewer_for
+from outcome_graph.body_limit import BodyLimitMiddleware
 from outcome_graph.context import Context
 from outcome_graph.db.engine import create_engine, writer
 from outcome_graph.db.migrate import upgrade
@@ -95,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     view = GraphQLView(build_schema(settings), state, settings)
-    middleware = []
+    middleware = [Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"],
