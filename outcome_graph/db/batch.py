@@ -137,3 +137,13 @@ async def results(reader, ids):
             .join_from(r, al, r.alignment_id == al.id).join(a, al.asset_id == a.id).where(r.id.in_(ids)))
     found = {row.id: row for row in await reader.rows(stmt)}
     return [found.get(k) for k in ids]
+
+
+async def course_overrides(reader, course_ids):
+    """(mastery scale row or None, calculation method row or None) per course (spec §4.2)."""
+    s, c = m.MasteryScale, m.CourseCalculationMethod
+    scales = {r.course_id: r for r in await reader.rows(
+        select(s.course_id, s.ratings, s.points_possible, s.mastery_points).where(s.course_id.in_(course_ids)))}
+    methods = {r.course_id: r for r in await reader.rows(
+        select(c.course_id, c.method, c.calculation_int).where(c.course_id.in_(course_ids)))}
+    return [(scales.get(k), methods.get(k)) for k in course_ids]

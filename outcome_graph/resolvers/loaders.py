@@ -40,3 +40,4 @@ class Loaders:
         self.alignments_by_course_outcome = make_pairs(batch.alignments_by_course_outcome)
         self.alignments_by_outcome = make(batch.alignments_by_outcome)
         self.outcome_order_by_course_user = make_pairs(batch.outcome_order)
+        self.overrides_by_course = make(batch.course_overrides)

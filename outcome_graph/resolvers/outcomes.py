@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from outcome_graph.errors import BadUserInput, Forbidden, NotFound
 from outcome_graph.resolvers.access import NOT_AUTHORIZED, READER_STATES, require_viewer
 from outcome_graph.resolvers.ids import parse_id
@@ -89,3 +91,26 @@ async def visible_outcome(ctx, raw_id, *, strict: bool = False):
     if strict:
         raise Forbidden(NOT_AUTHORIZED)
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class Effective:
+    """An outcome's scoring as a course applies it: the course's scale and method win (spec §4.2)."""
+
+    points_possible: float | None
+    mastery_points: float | None
+    ratings: list  # [{description, points, mastery?, color?}] highest first
+    method: str
+    calculation_int: int | None
+    from_course_scale: bool
+
+
+async def effective(ctx, row, course_id: int | None) -> Effective:
+    scale = method = None
+    if course_id is not None:
+        scale, method = await ctx.loaders.overrides_by_course.load(course_id)
+    m, i = (method.method, method.calculation_int) if method is not None else \
+        (row.calculation_method or "highest", row.calculation_int)
+    if scale is not None:
+        return Effective(scale.points_possible, scale.mastery_points, scale.ratings, m, i, True)
+    return Effective(row.points_possible, row.mastery_points, row.ratings or [], m, i, False)

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.outcomes import outcome_link, outcome_path
+from outcome_graph.resolvers.outcomes import Effective, effective, outcome_link, outcome_path
 from outcome_graph.rollups import rating_defaults
 from outcome_graph.schema.enums import CalculationMethod
 
@@ -75,9 +75,6 @@ class Outcome:
     display_name: Optional[str] = strawberry.field(description="Friendly name, when set.")
     description: Optional[str] = strawberry.field(description="Description (HTML).")
     vendor_guid: Optional[str] = strawberry.field(description="Vendor identifier, when imported.")
-    points_possible: Optional[float] = strawberry.field(description="Highest rating's points.")
-    mastery_points: Optional[float] = strawberry.field(description="Points at which mastery is reached.")
-    calculation_method: CalculationMethod = strawberry.field(description="How results roll up (spec §1).")
     _row: strawberry.Private[Any]
     _course_id: strawberry.Private[Optional[int]]
     _rating_percents: strawberry.Private[Optional[list[int]]] = None  # set by RollupConnection.outcomes
@@ -85,10 +82,7 @@ class Outcome:
     @classmethod
     def from_row(cls, row: Any, course_id: int | None = None) -> "Outcome":
         return cls(id=strawberry.ID(str(row.id)), title=row.title, display_name=row.display_name,
-                   description=row.description, vendor_guid=row.vendor_guid,
-                   points_possible=row.points_possible, mastery_points=row.mastery_points,
-                   calculation_method=CalculationMethod(row.calculation_method or "highest"),
-                   _row=row, _course_id=course_id)
+                   description=row.description, vendor_guid=row.vendor_guid, _row=row, _course_id=course_id)
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Outcome | None":
@@ -97,17 +91,39 @@ class Outcome:
         row = await visible_outcome(info.context, id)
         return None if row is None else cls.from_row(row)
 
-    @strawberry.field(description="The method's parameter (decaying weight, n of n-mastery); null for others.")
-    def calculation_int(self) -> Optional[int]:
-        return self._row.calculation_int if self._row.calculation_method in _INT_METHODS else None
+    async def _effective(self, info) -> Effective:
+        return await effective(info.context, self._row, self._course_id)
 
-    @strawberry.field(description="Rating levels, highest points first. addDefaults adds Canvas's default "
-                                  "mastery flags and colours (spec §3.7).")
-    def ratings(self, add_defaults: bool = False) -> list[Rating]:
-        ratings = self._row.ratings or []
+    @strawberry.field(description="Highest rating's points (the course mastery scale's, when the outcome was "
+                                  "reached through a course that has one, spec §4.2).")
+    async def points_possible(self, info: strawberry.Info) -> Optional[float]:
+        return (await self._effective(info)).points_possible
+
+    @strawberry.field(description="Points at which mastery is reached (course scale first, spec §4.2).")
+    async def mastery_points(self, info: strawberry.Info) -> Optional[float]:
+        return (await self._effective(info)).mastery_points
+
+    @strawberry.field(description="How results roll up (spec §1); a course calculation method wins (spec §4.2).")
+    async def calculation_method(self, info: strawberry.Info) -> CalculationMethod:
+        return CalculationMethod((await self._effective(info)).method)
+
+    @strawberry.field(description="The method's parameter (decaying weight, n of n-mastery); null for others.")
+    async def calculation_int(self, info: strawberry.Info) -> Optional[int]:
+        e = await self._effective(info)
+        return e.calculation_int if e.method in _INT_METHODS else None
+
+    @strawberry.field(description="Rating levels, highest points first (the course mastery scale's when it has "
+                                  "one). addDefaults adds Canvas's default mastery flags and colours (spec §3.7).")
+    async def ratings(self, info: strawberry.Info, add_defaults: bool = False) -> list[Rating]:
+        e = await self._effective(info)
+        ratings = e.ratings
         percents = self._rating_percents or [None] * len(ratings)
-        flags = (rating_defaults([r["points"] for r in ratings], self._row.mastery_points) if add_defaults
-                 else [(None, None)] * len(ratings))
+        if e.from_course_scale:
+            flags = [(r.get("mastery"), r.get("color")) for r in ratings]
+        elif add_defaults:
+            flags = rating_defaults([r["points"] for r in ratings], e.mastery_points)
+        else:
+            flags = [(None, None)] * len(ratings)
         return [Rating(description=r["description"], points=r["points"], mastery=m, color=c, percent=p)
                 for r, (m, c), p in zip(ratings, flags, percents)]
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from outcome_graph.resolvers.outcomes import effective
 from outcome_graph.resolvers.rollups import Selection, outcome_score_lists
 from outcome_graph.rollups import RollupScore as Score
 from outcome_graph.rollups import rating_bucket, rating_defaults, rating_percents
@@ -71,7 +72,7 @@ async def _rated_outcomes(info, sel: Selection, with_percents: bool) -> list[Out
     if with_percents:
         lists = await outcome_score_lists(info.context, sel)
         for o, row in zip(outcomes, rows):
-            points = [r["points"] for r in row.ratings or []]
+            points = [r["points"] for r in (await effective(info.context, row, sel.access.course_id)).ratings]
             o._rating_percents = rating_percents([s for _, s in lists.get(row.id, [])], points)
     return outcomes
 
@@ -134,10 +135,11 @@ async def mastery_distributions(info, sel: Selection, add_defaults: bool) -> lis
     rows = await info.context.loaders.outcome_by_id.load_many(sel.outcome_ids)
     out = []
     for row in rows:
-        ratings = row.ratings or []
+        e = await effective(info.context, row, sel.access.course_id)
+        ratings = e.ratings
         points = [r["points"] for r in ratings]
-        colours = [c for _, c in rating_defaults(points, row.mastery_points)] if add_defaults else \
-            [r.get("color") for r in ratings]
+        colours = [c for _, c in rating_defaults(points, e.mastery_points)] \
+            if add_defaults and not e.from_course_scale else [r.get("color") for r in ratings]
         buckets: list[list[int]] = [[] for _ in ratings]
         total = 0
         for uid, score in lists.get(row.id, []):
