@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, null, select
 
 from outcome_graph.db import models as m
 from outcome_graph.db.results import muted, joined, counted, rollup_rows
@@ -84,23 +84,28 @@ async def muted_users(conn, course_id: int, user_ids: Sequence[int]) -> set[int]
 
 
 async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Sequence[int] | None = None,
-               *, grader: bool = True) -> dict[tuple[int, int], RollupScore]:
-    """Current rollups of the given users: stored where current, computed where stale or muted."""
+               *, grader: bool = True, scores_only: bool = False) -> dict[tuple[int, int], RollupScore]:
+    """Current rollups of the given users: stored where current, computed where stale or muted.
+
+    scores_only skips title and submitted_at (aggregates need neither, and parsing timestamps dominates).
+    """
     version = await scoring_version(conn, course_id)
-    stmt = select(ROLLUP.user_id, ROLLUP.outcome_id, ROLLUP.score, ROLLUP.count, ROLLUP.title,
-                  ROLLUP.submitted_at, ROLLUP.hide_points, ROLLUP.version).where(ROLLUP.course_id == course_id)
+    extra = (null().label("title"), null().label("submitted_at")) if scores_only else \
+        (ROLLUP.title, ROLLUP.submitted_at)
+    stmt = select(ROLLUP.user_id, ROLLUP.outcome_id, ROLLUP.score, ROLLUP.count, *extra,
+                  ROLLUP.hide_points, ROLLUP.version).where(ROLLUP.course_id == course_id)
     if outcome_ids is not None:
         stmt = stmt.where(ROLLUP.outcome_id.in_(outcome_ids))
     out: dict[tuple[int, int], RollupScore] = {}
     stale: set[int] = set()
     for i in range(0, len(user_ids), USER_BATCH * 2):
         batch = user_ids[i:i + USER_BATCH * 2]
-        for row in await conn.execute(stmt.where(ROLLUP.user_id.in_(batch))):
-            if row.version != version:
-                stale.add(row.user_id)
+        for user_id, outcome_id, score, count, title, submitted_at, hide_points, row_version in \
+                (await conn.execute(stmt.where(ROLLUP.user_id.in_(batch)))).tuples():
+            if row_version != version:
+                stale.add(user_id)
                 continue
-            out[(row.user_id, row.outcome_id)] = RollupScore(row.score, row.count, row.title, row.submitted_at,
-                                                             bool(row.hide_points))
+            out[(user_id, outcome_id)] = RollupScore(score, count, title, submitted_at, bool(hide_points))
     hidden_from_viewer = set() if grader else await muted_users(conn, course_id, user_ids)
     redo = sorted(stale | hidden_from_viewer)
     if redo:

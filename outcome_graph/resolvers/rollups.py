@@ -71,9 +71,10 @@ async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outco
     return Selection(access, students, outcomes)
 
 
-async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int]):
+async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False):
     async with ctx.engine.connect() as conn:
-        return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids, grader=sel.access.grader)
+        return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids,
+                                       grader=sel.access.grader, scores_only=scores_only)
 
 
 def _name(users: dict, uid: int) -> str:
@@ -98,7 +99,7 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cu
         order = sorted(keys, key=keys.__getitem__, reverse=desc)
         return order, keys, sentinel
     # sort_by == "outcome": that outcome's scores alone, missing last in both directions (spec §3.4)
-    scores = await _read(ctx, sel, ids, [sort_outcome_id]) if ids else {}
+    scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) if ids else {}
     keys = {}
     for u in ids:
         s = scores.get((u, sort_outcome_id))
@@ -160,7 +161,8 @@ async def aggregate_rollups(ctx, course_id: int, *, stat, user_ids, section_id, 
     sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
                                    outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
     name = stat.value if hasattr(stat, "value") else (stat or "mean")
-    scores = await _read(ctx, sel, sel.students.ids, sel.outcome_ids) if sel.students.ids and sel.outcome_ids else {}
+    scores = await _read(ctx, sel, sel.students.ids, sel.outcome_ids, scores_only=True) \
+        if sel.students.ids and sel.outcome_ids else {}
     per_outcome: dict[int, list[RollupScore]] = {}
     for (_, outcome_id), score in scores.items():
         per_outcome.setdefault(outcome_id, []).append(score)
@@ -169,7 +171,8 @@ async def aggregate_rollups(ctx, course_id: int, *, stat, user_ids, section_id, 
 
 async def outcome_score_lists(ctx, sel: Selection) -> dict[int, list[tuple[int, float | None]]]:
     """Per outcome, (student, rollup score) of every selected student with a rollup: for rating buckets."""
-    scores = await _read(ctx, sel, sel.students.ids, sel.outcome_ids) if sel.students.ids and sel.outcome_ids else {}
+    scores = await _read(ctx, sel, sel.students.ids, sel.outcome_ids, scores_only=True) \
+        if sel.students.ids and sel.outcome_ids else {}
     out: dict[int, list[tuple[int, float | None]]] = {}
     for (uid, outcome_id), score in sorted(scores.items()):
         out.setdefault(outcome_id, []).append((uid, score.score))

@@ -7,16 +7,15 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.access import course_access
+from outcome_graph.resolvers.access import course_access, require_grader
+from outcome_graph.resolvers.contributing import contributing_scores
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
+from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page, select_for_rollups
+from outcome_graph.schema.contributing import ContributingScores
+from outcome_graph.schema.enums import AggregateStat, RollupExclusion, RollupSortBy, SortOrder
 from outcome_graph.schema.outcome import Outcome, OutcomeGroup
 from outcome_graph.schema.paging import PageInfo
-from outcome_graph.resolvers.access import require_grader
-from outcome_graph.resolvers.contributing import contributing_scores
-from outcome_graph.schema.contributing import ContributingScores
-from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page, select_for_rollups
-from outcome_graph.schema.enums import AggregateStat, RollupExclusion, RollupSortBy, SortOrder
 from outcome_graph.schema.result import OutcomeResultConnection, resolve_outcome_results
 from outcome_graph.schema.rollup import (
     CourseRollup,
@@ -25,9 +24,10 @@ from outcome_graph.schema.rollup import (
     RollupConnection,
     RollupEdge,
     RollupScore,
+    course_outcomes,
     mastery_distributions,
 )
-from outcome_graph.schema.user import Section
+from outcome_graph.schema.user import Section, User
 
 
 @strawberry.type(description="A course: its sections, outcome tree, results and rollups.",
@@ -107,10 +107,11 @@ class Course:
             info.context, self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
             outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by, sort_outcome_id=sort_outcome_id,
             sort_order=sort_order, first=first, after=after)
-        cid = self.course_id
+        outcomes = await course_outcomes(info, self.course_id, sel.outcome_ids)
+        users = await info.context.loaders.user_by_id.load_many([row.user_id for row in page.items])
         edges = [RollupEdge(cursor=c, node=Rollup(
-            scores=[RollupScore.from_score(o, cid, s) for o, s in row.scores],
-            _user_id=row.user_id, _section_ids=row.sections)) for row, c in zip(page.items, page.cursors)]
+            user=User.from_row(user), scores=[RollupScore.from_score(outcomes[o], s) for o, s in row.scores],
+            _section_ids=row.sections)) for row, user, c in zip(page.items, users, page.cursors)]
         return RollupConnection(edges=edges, page_info=PageInfo.from_page(page), total_count=page.total,
                                 _selection=sel)
 
@@ -128,7 +129,8 @@ class Course:
         scores = await aggregate_rollups(
             info.context, self.course_id, stat=stat, user_ids=user_ids, section_id=section_id,
             outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
-        return CourseRollup(scores=[RollupScore.from_score(o, self.course_id, s) for o, s in scores],
+        outcomes = await course_outcomes(info, self.course_id, [o for o, _ in scores])
+        return CourseRollup(scores=[RollupScore.from_score(outcomes[o], s) for o, s in scores],
                             _course_id=self.course_id)
 
     @strawberry.field(description="Per outcome, how many of the selected students' rollups fall in each rating, "

@@ -17,6 +17,7 @@ from graphql import (
 
 # A list field without `first` is counted as this many items (outcomes, sections, scores of a course).
 DEFAULT_LIST_SIZE = 50
+PAGE_LISTS = frozenset({"edges", "nodes"})
 
 
 def limit_error(limit: str, value: int, found: int, node=None) -> GraphQLError:
@@ -52,19 +53,22 @@ def _page_size(field: FieldNode, max_page: int) -> int | None:
     return None
 
 
-def _cost(node, fragments, schema_type, max_page: int, multiplier: int) -> int:
-    """Objects a query can return: each object field counts once per parent object (leaves are free)."""
+def _cost(node, fragments, schema_type, max_page: int, multiplier: int, page: int | None = None) -> int:
+    """Objects a query can return: each object field counts once per parent object (leaves are free).
+
+    A connection's `first` sizes its `edges`/`nodes` lists; other lists count DEFAULT_LIST_SIZE items.
+    """
     total = 0
     for field in _selections(node, fragments):
         definition = (getattr(schema_type, "fields", None) or {}).get(field.name.value)
         if definition is None or field.selection_set is None:
             continue
-        size = _page_size(field, max_page)
-        ftype = get_nullable_type(definition.type)
-        if size is None and is_list_type(ftype):
-            size = DEFAULT_LIST_SIZE
-        count = multiplier * (size or 1)
-        total += count + _cost(field, fragments, get_named_type(definition.type), max_page, count)
+        first = _page_size(field, max_page)
+        size = 1
+        if is_list_type(get_nullable_type(definition.type)):
+            size = page if page is not None and field.name.value in PAGE_LISTS else DEFAULT_LIST_SIZE
+        count = multiplier * size
+        total += count + _cost(field, fragments, get_named_type(definition.type), max_page, count, first)
     return total
 
 

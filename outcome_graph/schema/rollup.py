@@ -30,29 +30,27 @@ class RollupScore:
     title: Optional[str] = strawberry.field(description="Name of the most recently assessed item.")
     submitted_at: Optional[datetime] = strawberry.field(description="Time of the most recent result.")
     hide_points: bool = strawberry.field(description="Whether every result the score used hides points.")
-    _outcome_id: strawberry.Private[int]
-    _course_id: strawberry.Private[int]
+    outcome: Outcome = strawberry.field(description="The outcome.")
 
     @classmethod
-    def from_score(cls, outcome_id: int, course_id: int, s: Score) -> "RollupScore":
+    def from_score(cls, outcome: Outcome, s: Score) -> "RollupScore":
+        # A plain attribute, not a resolver: pages hold thousands of scores (CONVENTIONS speed habits).
         return cls(score=s.score, count=s.count, title=s.title, submitted_at=utc(s.submitted_at),
-                   hide_points=s.hide_points, _outcome_id=outcome_id, _course_id=course_id)
+                   hide_points=s.hide_points, outcome=outcome)
 
-    @strawberry.field(description="The outcome.")
-    async def outcome(self, info: strawberry.Info) -> Outcome:
-        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id), self._course_id)
+
+async def course_outcomes(info, course_id: int, outcome_ids: list[int]) -> dict[int, Outcome]:
+    """One Outcome object per selected outcome, shared by every score that names it."""
+    rows = await info.context.loaders.outcome_by_id.load_many(outcome_ids)
+    return {r.id: Outcome.from_row(r, course_id) for r in rows}
 
 
 @strawberry.type(description="One student's rollup: a score per outcome with results.")
 class Rollup:
+    user: User = strawberry.field(description="The student.")
     scores: list[RollupScore] = strawberry.field(
         description="Scores of the outcomes the student has results for, in outcome display order.")
-    _user_id: strawberry.Private[int]
     _section_ids: strawberry.Private[list[int]]
-
-    @strawberry.field(description="The student.")
-    async def user(self, info: strawberry.Info) -> User:
-        return User.from_row(await info.context.loaders.user_by_id.load(self._user_id))
 
     @strawberry.field(description="The student's sections in scope (Canvas repeats the row per section).")
     async def sections(self, info: strawberry.Info) -> list[Section]:
