@@ -101,7 +101,7 @@ async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Seque
     for i in range(0, len(user_ids), USER_BATCH * 2):
         batch = user_ids[i:i + USER_BATCH * 2]
         for user_id, outcome_id, score, count, title, submitted_at, hide_points, row_version in \
-                (await conn.execute(stmt.where(ROLLUP.user_id.in_(batch)))).tuples():
+                (await conn.execute(stmt.where(ROLLUP.user_id.in_(batch)))).all():
             if row_version != version:
                 stale.add(user_id)
                 continue
