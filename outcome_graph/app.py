@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from strawberry.asgi import GraphQL
+from strawberry.types import ExecutionResult
 
 from outcome_graph import graphiql
 from outcome_graph.auth import viewer_for
@@ -22,6 +23,7 @@ from outcome_graph.context import Context
 from outcome_graph.db.engine import create_engine, writer
 from outcome_graph.db.migrate import upgrade
 from outcome_graph.errors import Unauthenticated
+from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
 from outcome_graph.schema.errors import classify
 from outcome_graph.settings import Settings
@@ -37,6 +39,25 @@ class GraphQLView(GraphQL):
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
         self.state = state
         self.settings = settings
+        self.cache = ResponseCache(settings.response_cache_size) if settings.response_cache_size else None
+
+    async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
+        """Serves a repeated query from the response cache while the data version stands still."""
+        query = request_data.query
+        if (self.cache is None or not isinstance(query, str) or context.auth_error is not None
+                or not cacheable(query, request_data.operation_name)):
+            return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                                request_data)
+        key = ResponseCache.key(await data_version(context.engine), context.viewer, query,
+                                request_data.variables, request_data.operation_name)
+        data = self.cache.get(key)
+        if data is not None:
+            return ExecutionResult(data=data, errors=None)
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                              request_data)
+        if not result.errors and result.data is not None:
+            self.cache.put(key, result.data)
+        return result
 
     async def get_context(self, request, response) -> Context:
         engine = self.state["engine"]

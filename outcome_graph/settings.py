@@ -28,6 +28,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     max_cost: int = 50_000
     max_page_size: int = 100  # Canvas's maximum per_page (spec §3.6)
+    response_cache_size: int = 64  # query results kept per process, keyed by data version; 0 disables
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     sql_echo: bool = False
 
@@ -53,6 +54,7 @@ class Settings:
             "MAX_BODY_BYTES": ("max_body_bytes", int),
             "MAX_COST": ("max_cost", int),
             "MAX_PAGE_SIZE": ("max_page_size", int),
+            "RESPONSE_CACHE_SIZE": ("response_cache_size", int),
             "CORS_ORIGINS": ("cors_origins", lambda v: tuple(o.strip() for o in v.split(",") if o.strip())),
             "SQL_ECHO": ("sql_echo", _bool),
         }

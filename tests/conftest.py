@@ -112,7 +112,9 @@ def database_url(request, tmp_path, sqlite_template) -> str:
 
 @pytest.fixture
 def settings(database_url) -> Settings:
-    return Settings(database_url=database_url, run_worker=False)
+    # The response cache is off here so tests that write with plain SQL read fresh data;
+    # tests/api/test_response_cache.py covers it.
+    return Settings(database_url=database_url, run_worker=False, response_cache_size=0)
 
 
 class StatementCounter:
