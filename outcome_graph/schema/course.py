@@ -79,13 +79,14 @@ class Course:
         outcome_ids: Optional[list[strawberry.ID]] = None,
         outcome_group_id: Optional[strawberry.ID] = None,
         section_id: Optional[strawberry.ID] = None,
-        include_hidden: bool = False,
-        first: int = 10,
+        include_hidden: Optional[bool] = False,
+        first: Optional[int] = 10,
         after: Optional[str] = None,
     ) -> OutcomeResultConnection:
         return await resolve_outcome_results(
             info, self.course_id, user_ids=user_ids, outcome_ids=outcome_ids, outcome_group_id=outcome_group_id,
-            section_id=section_id, include_hidden=include_hidden, first=first, after=after)
+            section_id=section_id, include_hidden=bool(include_hidden), first=10 if first is None else first,
+            after=after)
 
     @strawberry.field(description="Mastery rollups per student (Canvas outcome_rollups), paged over students. "
                                   "Without sortBy students come by id; STUDENT sorts by sortable name; OUTCOME "
@@ -99,14 +100,14 @@ class Course:
         exclude: Optional[list[RollupExclusion]] = None,
         sort_by: Optional[RollupSortBy] = None,
         sort_outcome_id: Optional[strawberry.ID] = None,
-        sort_order: SortOrder = SortOrder.ASC,
-        first: int = 10,
+        sort_order: Optional[SortOrder] = SortOrder.ASC,
+        first: Optional[int] = 10,
         after: Optional[str] = None,
     ) -> RollupConnection:
         page, sel = await rollups_page(
             info.context, self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
             outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by, sort_outcome_id=sort_outcome_id,
-            sort_order=sort_order, first=first, after=after)
+            sort_order=sort_order, first=10 if first is None else first, after=after)
         outcomes = await course_outcomes(info, self.course_id, sel.outcome_ids)
         users = await info.context.loaders.user_by_id.load_many([row.user_id for row in page.items])
         edges = [RollupEdge(cursor=c, node=Rollup(
@@ -119,7 +120,7 @@ class Course:
                                   "selected students' rollups, per outcome (spec §1.8).")
     async def outcome_rollup_aggregate(
         self, info: strawberry.Info,
-        stat: AggregateStat = AggregateStat.MEAN,
+        stat: Optional[AggregateStat] = AggregateStat.MEAN,
         user_ids: Optional[list[strawberry.ID]] = None,
         section_id: Optional[strawberry.ID] = None,
         outcome_ids: Optional[list[strawberry.ID]] = None,
@@ -155,9 +156,9 @@ class Course:
         self, info: strawberry.Info,
         outcome_id: strawberry.ID,
         user_ids: Optional[list[strawberry.ID]] = None,
-        only_assignment_alignments: bool = False,
-        show_unpublished_assignments: bool = False,
+        only_assignment_alignments: Optional[bool] = False,
+        show_unpublished_assignments: Optional[bool] = False,
     ) -> ContributingScores:
         result = await contributing_scores(info.context, self.course_id, outcome_id, user_ids,
-                                           only_assignment_alignments, show_unpublished_assignments)
+                                           bool(only_assignment_alignments), bool(show_unpublished_assignments))
         return ContributingScores.from_result(self.course_id, result)
