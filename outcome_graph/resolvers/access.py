@@ -23,7 +23,7 @@ class CourseAccess:
     user_id: int | None
     is_admin: bool
     grader: bool
-    grader_sections: frozenset[int] | None  # None: every section of the course
+    grader_sections: frozenset[int] | None  # a section-limited grader's sections; None: no such limit
     student: bool  # the viewer is a (non-deleted) student of the course
     observed: frozenset[int]  # students the viewer observes in the course
     enrolled: bool
@@ -61,7 +61,7 @@ async def course_access(ctx, course_id: int) -> CourseAccess:
         user_id=viewer.user_id,
         is_admin=viewer.is_admin,
         grader=viewer.is_admin or bool(graders),
-        grader_sections=None if unlimited else frozenset(e.section_id for e in graders),
+        grader_sections=None if unlimited or not graders else frozenset(e.section_id for e in graders),
         student=any(e.role == "student" and e.state in READER_STATES for e in enrollments),
         observed=frozenset(e.associated_user_id for e in enrollments
                            if e.role == "observer" and e.state in READER_STATES and e.associated_user_id),

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 from strawberry.federation.schema_directives import Key
+
+if TYPE_CHECKING:
+    from outcome_graph.schema.result import OutcomeResultConnection
+    from outcome_graph.schema.rollup import Rollup
+
+RollupRef = Annotated["Rollup", strawberry.lazy("outcome_graph.schema.rollup")]
+ResultsRef = Annotated["OutcomeResultConnection", strawberry.lazy("outcome_graph.schema.result")]
 
 
 @strawberry.type(description="A person: student, teacher, TA, observer or designer.",
@@ -18,6 +25,29 @@ class User:
     @classmethod
     def from_row(cls, row: Any) -> "User":
         return cls(id=strawberry.ID(str(row.id)), name=row.name, sortable_name=row.sortable_name)
+
+    @strawberry.field(description="This student's rollup in a course (what Course.outcomeRollups gives for "
+                                  "userIds: [this user]); null when they are not a student there. Lets other "
+                                  "subgraphs reach our rollups from their users.")
+    async def outcome_rollups(self, info: strawberry.Info, course_id: strawberry.ID,
+                              outcome_ids: Optional[list[strawberry.ID]] = None) -> Optional[RollupRef]:
+        from outcome_graph.schema.rollup import student_rollup
+
+        return await student_rollup(info, course_id, self.id, outcome_ids)
+
+    @strawberry.field(description="This student's visible outcome results in a course, with the access rules "
+                                  "of Course.outcomeResults.")
+    async def outcome_results(self, info: strawberry.Info, course_id: strawberry.ID,
+                              outcome_ids: Optional[list[strawberry.ID]] = None,
+                              include_hidden: Optional[bool] = False, first: Optional[int] = 10,
+                              after: Optional[str] = None) -> ResultsRef:
+        from outcome_graph.resolvers.ids import parse_id
+        from outcome_graph.schema.result import resolve_outcome_results
+
+        return await resolve_outcome_results(
+            info, parse_id(course_id, "course id"), user_ids=[self.id], outcome_ids=outcome_ids,
+            outcome_group_id=None, section_id=None, include_hidden=bool(include_hidden),
+            first=10 if first is None else first, after=after)
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "User | None":

@@ -27,3 +27,13 @@ async def test_contributing(api):
       scores { userId alignmentId score submittedOrAssessedAt } } } }"""
     data = await api.query(q, as_="teacher")
     import json; print(json.dumps(data)[:1500])
+
+
+async def test_user_entry_points(api):
+    q = """{ user(id: "101") { name outcomeRollups(courseId: "1") { scores { outcome { id } score } }
+      outcomeResults(courseId: "1", first: 2) { totalCount edges { node { id } } } } }"""
+    mine = await api.query(q, as_="student")
+    theirs = await api.query(q, as_="teacher")
+    assert mine == theirs and mine["user"]["outcomeRollups"]["scores"]
+    other = await api.query(q.replace('"101"', '"102"'), as_="student", errors=True)
+    assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
