@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from cross_web import HTTPException
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
@@ -40,6 +41,32 @@ class GraphQLView(GraphQL):
         self.state = state
         self.settings = settings
         self.cache = ResponseCache(settings.response_cache_size) if settings.response_cache_size else None
+
+    async def __call__(self, scope, receive, send):
+        """Requests refused before execution (bad JSON, wrong method, ...) answer a GraphQL error body too."""
+        if scope["type"] != "http":
+            return await super().__call__(scope, receive, send)
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as e:
+            body = {"errors": [{"message": e.reason, "extensions": {"code": "BAD_USER_INPUT"}}]}
+            response = Response(self.encode_json(body), status_code=e.status_code, media_type="application/json")
+        await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson: invalid UTF-8, lone surrogates and deep nesting are JSON errors (400), not crashes."""
+        return orjson.loads(data)
+
+    async def parse_http_body(self, request):
+        # The body must be an operation object (or a batch, which strawberry refuses as not enabled).
+        if request.method == "POST" and "application/json" in (request.content_type or ""):
+            body = await request.get_body()
+            if body.lstrip()[:1] not in (b"{", b"[") and not isinstance(self.parse_json(body), dict | list):
+                raise HTTPException(400, "The request body must be a JSON object.")
+        request_data = await super().parse_http_body(request)
+        if not isinstance(getattr(request_data, "operation_name", None), str | None):
+            raise HTTPException(400, "The GraphQL operation's `operationName` must be a string or null, if provided.")
+        return request_data
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
         """Serves a repeated query from the response cache while the data version stands still."""
@@ -85,6 +112,9 @@ class GraphQLView(GraphQL):
             response.headers["content-type"] = GRAPHQL_RESPONSE
             errors = response_data.get("errors") or []
             if response_data.get("data") is None and errors and not any("path" in e for e in errors):
+                # never executed: no data entry at all (GraphQL over HTTP, graphql-response+json)
+                response = super().create_response({"errors": errors}, sub_response)
+                response.headers["content-type"] = GRAPHQL_RESPONSE
                 response.status_code = 400
         return response
 
