@@ -390,6 +390,39 @@ async def test_any_variables_get_a_clear_answer(api, query, role, variables):
     await post(api, query, variables, role)
 
 
+request_fields = st.fixed_dictionaries({}, optional={
+    "query": st.one_of(st.sampled_from(["{ __typename }", "query Q { __typename }", "{ course(id: 1) { name } }"]),
+                       json_values),
+    "variables": json_values, "operationName": st.one_of(st.just("Q"), json_values), "extensions": json_values})
+
+
+@FUZZ
+@given(body=st.one_of(request_fields, json_values.map(lambda v: v), st.binary(max_size=40)),
+       content_type=st.sampled_from(["application/json", "application/json; charset=utf-8", "text/plain",
+                                     "application/graphql-response+json"]),
+       accept=st.sampled_from(["application/json", "application/graphql-response+json", "*/*"]))
+async def test_any_request_body_gets_a_coded_json_answer(api, body, content_type, accept):
+    """Whatever arrives, the answer is JSON with coded errors: 200 when executed, else a 4xx; never a 500."""
+    content = body if isinstance(body, bytes) else orjson.dumps(body)
+    response = await api.client.post("/graphql", content=content, headers={
+        "Content-Type": content_type, "Accept": accept, "Authorization": f"Bearer {api.tokens['teacher']}"})
+    assert response.status_code in (200, 400, 405, 415), response.status_code
+    answer = clear(response.json())
+    assert answer.get("data") or answer.get("errors"), answer
+
+
+@FUZZ
+@given(params=st.dictionaries(st.sampled_from(["query", "variables", "operationName", "extensions", "x"]),
+                              st.one_of(st.text(max_size=30), json_values.map(lambda v: orjson.dumps(v).decode())),
+                              max_size=4))
+async def test_any_get_parameters_get_a_coded_json_answer(api, params):
+    response = await api.client.get("/graphql", params=params, headers={"Accept": "application/json"})
+    if "query" not in params and response.headers["content-type"].startswith("text/html"):
+        return  # GraphiQL
+    assert response.status_code in (200, 400, 405), response.status_code
+    clear(response.json())
+
+
 # ---------------------------------------------------------------- bundles
 
 SMALL = {
