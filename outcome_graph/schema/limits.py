@@ -49,7 +49,10 @@ def _depth(node, fragments) -> int:
 def _page_size(field: FieldNode, max_page: int) -> int | None:
     for arg in field.arguments or ():
         if arg.name.value == "first":
-            return int(arg.value.value) if isinstance(arg.value, IntValueNode) else max_page  # variables: worst case
+            if not isinstance(arg.value, IntValueNode):
+                return max_page  # a variable: the worst case
+            # Clamped: a negative `first` fails at execution, but must not cancel other fields' cost here.
+            return min(max(int(arg.value.value), 0), max_page)
     return None
 
 

@@ -390,6 +390,18 @@ async def test_any_variables_get_a_clear_answer(api, query, role, variables):
     await post(api, query, variables, role)
 
 
+OVER_COST = ("{ course(id: 1) { a: outcomeResults(first: 100) { edges { node { outcome { alignments { outcome { "
+             "alignments { outcome { id } } } } } } } } b: outcomeResults(first: %d) { edges { node { id } } } } }")
+
+
+@FUZZ
+@given(first=st.integers(-(2**31), 2**31 - 1))
+async def test_no_page_size_brings_an_expensive_query_under_the_cost_limit(api, first):
+    """A negative `first` fails at execution; in validation it must not cancel out its siblings' cost."""
+    body = await post(api, OVER_COST % first)
+    assert body["errors"][0]["extensions"].get("limit") == "cost" and body.get("data") is None, body
+
+
 request_fields = st.fixed_dictionaries({}, optional={
     "query": st.one_of(st.sampled_from(["{ __typename }", "query Q { __typename }", "{ course(id: 1) { name } }"]),
                        json_values),
