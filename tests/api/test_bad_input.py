@@ -15,6 +15,15 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLList,
+    GraphQLNonNull,
+    get_named_type,
+    is_leaf_type,
+    is_non_null_type,
+)
 from sqlalchemy import select
 
 from outcome_graph.db import models
@@ -557,8 +566,6 @@ needs_mutations = pytest.mark.skipif(MUTATION_TYPE is None, reason="the schema h
 
 RECORD = ("mutation($course: ID!, $results: [OutcomeResultInput!]!) { recordOutcomeResults(courseId: $course, "
           "results: $results) { id score possible hidden user { id } outcome { id } alignment { id } } }")
-ORDER = ("mutation($course: ID!, $order: [OutcomeOrderInput!]!) { assignOutcomeOrder(courseId: $course, "
-         "order: $order) { id } }")
 ENQUEUE = ("mutation($course: ID!, $user: ID) { enqueueOutcomeRollupCalculation(courseId: $course, userId: $user) "
            "{ id state } }")
 ALIGNMENTS = {a["id"]: a["outcome_id"] for a in DEMO_DOC["alignments"]}
@@ -586,28 +593,85 @@ async def test_record_outcome_results_writes_all_or_nothing(api, course, results
         assert await snapshot(api.engine) == before, "a failed recordOutcomeResults wrote something"
         return
     written = body["data"]["recordOutcomeResults"]
-    assert len(written) <= len(results)
-    for result in written:  # read back what was written
-        got = await post(api, "query($u: [ID!]) { course(id: 1) { outcomeResults(userIds: $u, first: 100, "
-                              "includeHidden: true) { edges { node { id score } } } } }",
-                         {"u": [result["user"]["id"]]}, "admin")
-        assert {"id": result["id"], "score": result["score"]} in \
-            [e["node"] for e in got["data"]["course"]["outcomeResults"]["edges"]]
+    assert 0 < len(written) <= len(results) or not results
+    users = sorted({w["user"]["id"] for w in written})
+    stored = await post(api, "query($u: [ID!]) { course(id: 1) { outcomeResults(userIds: $u, first: 100, "
+                             "includeHidden: true) { edges { node { id score } } } } }", {"u": users}, "admin")
+    stored = {e["node"]["id"]: e["node"]["score"] for e in stored["data"]["course"]["outcomeResults"]["edges"]}
+    assert {w["id"]: w["score"] for w in written}.items() <= stored.items()  # read back what was written
+
+
+STUDENTS = sorted({e["user_id"] for e in DEMO_DOC["enrollments"] if e["role"] == "student"})
+GOOD_IDS = {  # an argument or input field's name -> ids of the demo course it should name
+    "courseId": st.just("1"), "userId": st.sampled_from(STUDENTS).map(str),
+    "outcomeId": st.sampled_from(OUTCOME_IDS).map(str), "alignmentId": st.sampled_from(sorted(ALIGNMENTS)).map(str),
+    "resultIds": st.sampled_from([r["id"] for r in DEMO_DOC["results"]]).map(str)}
+
+
+GOOD_LEAVES = {"Int": st.integers(0, 10), "Float": st.integers(0, 10), "Boolean": st.booleans(),
+               "String": st.sampled_from(["Meets", "0B874B", "A title"]),
+               "DateTime": st.just("2024-01-02T03:04:05+00:00")}
+BAD_LEAVES = {"ID": id_values, "Int": st.integers(-(2**33), 2**33), "Boolean": json_values, "String": tricky_text,
+              "Float": st.floats(allow_nan=False, allow_infinity=False) | st.integers(-(2**70), 2**70),
+              "DateTime": dates}
+
+
+@st.composite
+def input_values(draw, type_, name: str = "", bad: bool = False):
+    """A value of a GraphQL input type naming demo rows; with `bad`, exactly one leaf inside it is bad (any
+    JSON, a malformed id, a huge number, NUL...), so every check past coercion and lookups is reached."""
+    if isinstance(type_, GraphQLNonNull):
+        return None if bad and draw(st.integers(0, 7)) == 0 else draw(input_values(type_.of_type, name, bad))
+    if bad and draw(st.integers(0, 3)) == 0:
+        return draw(json_values)
+    if isinstance(type_, GraphQLList):
+        items = draw(st.lists(input_values(type_.of_type, name), max_size=3))
+        return items + [draw(input_values(type_.of_type, name, True))] if bad else items
+    if isinstance(type_, GraphQLEnumType):
+        return draw(st.text(max_size=6) if bad else st.sampled_from(sorted(type_.values)))
+    if isinstance(type_, GraphQLInputObjectType):
+        fields = {n: f for n, f in type_.fields.items() if is_non_null_type(f.type) or draw(st.integers(0, 3)) == 0}
+        wrong = draw(st.sampled_from(sorted(fields))) if bad and fields else None
+        return {n: draw(input_values(f.type, n, n == wrong)) for n, f in fields.items()}
+    if bad:
+        return draw(BAD_LEAVES.get(type_.name, json_values))
+    if type_.name == "ID":
+        return draw(GOOD_IDS.get(name, st.sampled_from(["1", "101", "201", "401"])))
+    return draw(GOOD_LEAVES.get(type_.name, json_scalars))
+
+
+@st.composite
+def mutation_variables(draw, args: dict):
+    """Every argument good, or all but one: one bad argument is enough to refuse a call."""
+    wrong = draw(st.sampled_from([None, None, *args]))
+    return {a: draw(input_values(t.type, a, a == wrong)) for a, t in args.items()}
+
+
+def mutation_calls():
+    """(field name, operation, variables strategy) for every Mutation field the schema has."""
+    out = []
+    for name, field in (MUTATION_TYPE.fields if MUTATION_TYPE else {}).items():
+        args = field.args
+        header = ", ".join(f"${a}: {t.type}" for a, t in args.items())
+        call = ", ".join(f"{a}: ${a}" for a in args)
+        selection = "" if is_leaf_type(get_named_type(field.type)) else " { __typename }"
+        query = f"mutation{f'({header})' if header else ''} {{ {name}{f'({call})' if call else ''}{selection} }}"
+        out.append((name, query, mutation_variables(args)))
+    return out
 
 
 @needs_mutations
 @FUZZ
-@given(course=st.one_of(st.just("1"), id_values), role=st.sampled_from(ROLES),
-       order=st.lists(st.fixed_dictionaries({"outcomeId": st.one_of(st.sampled_from(OUTCOME_IDS).map(str),
-                                                                     id_values),
-                                             "position": st.integers(-(2**31), 2**31 - 1)}), max_size=4),
-       user=st.one_of(st.none(), id_values))
-async def test_order_and_enqueue_write_nothing_when_they_fail(api, course, role, order, user):
-    for query, variables in ((ORDER, {"course": course, "order": order}), (ENQUEUE, {"course": course, "user": user})):
-        before = await snapshot(api.engine)
-        body = await post(api, query, variables, role)
-        if body.get("errors"):
-            assert await snapshot(api.engine) == before, (query, variables, body)
+@given(call=st.sampled_from(mutation_calls() or [None]), role=st.sampled_from(["teacher", "admin"] * 2 + ROLES),
+       data=st.data())
+async def test_every_mutation_answers_clearly_and_a_failure_writes_nothing(api, call, role, data):
+    name, query, variables = call
+    variables = data.draw(variables, name)
+    before = await snapshot(api.engine)
+    body = await post(api, query, variables, role)
+    event(f"{name}: {body['errors'][0]['message'][:60] if body.get('errors') else 'ok'}")
+    if body.get("errors"):
+        assert await snapshot(api.engine) == before, (name, variables, body)
 
 
 @needs_mutations
