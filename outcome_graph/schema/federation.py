@@ -1,0 +1,102 @@
+"""User fields other subgraphs reach through `_entities`, batched: one rollup read per course, not per user.
+
+A gateway resolves `directoryUsers { outcomeRollups(courseId: 1) }` as one `_entities` call with N User
+representations; resolving each User.outcomeRollups on its own costs ~3 statements per user. Here the
+calls of one request join a DataLoader keyed by (course, student, outcome ids) and are answered by one
+rollups_page per (course, outcome ids), with Course.outcomeRollups' access checks. Wire-up: in
+schema/user.py, User.outcome_rollups imports student_rollup from here instead of schema/rollup.py.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from strawberry.dataloader import DataLoader
+
+from outcome_graph.errors import DomainError
+from outcome_graph.resolvers.access import course_access
+from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.rollups import RollupRow, Selection, rollups_page
+
+_LOADER = "loader:student_rollups"
+
+
+class StudentRollupKey(NamedTuple):
+    course_id: int
+    user_id: int
+    outcome_ids: Optional[tuple[int, ...]]
+
+
+Found = Optional[tuple[RollupRow, Selection]]
+
+
+async def _page(ctx, course_id: int, user_ids: list[int], outcome_ids) -> dict[int, Found]:
+    page, sel = await rollups_page(
+        ctx, course_id, user_ids=[str(u) for u in user_ids], section_id=None,
+        outcome_ids=None if outcome_ids is None else [str(o) for o in outcome_ids], outcome_group_id=None,
+        exclude=None, sort_by=None, sort_outcome_id=None, sort_order=None, first=len(user_ids), after=None)
+    rows = {row.user_id: (row, sel) for row in page.items}
+    return {u: rows.get(u) for u in user_ids}
+
+
+async def _course_group(ctx, course_id: int, outcome_ids, user_ids: list[int]) -> dict[int, Found | Exception]:
+    try:
+        await course_access(ctx, course_id)  # no course, or not in it: the same error for every user
+    except DomainError as e:
+        return {u: e for u in user_ids}
+    students = {e.user_id for e in await ctx.loaders.enrollments_by_course.load(course_id) if e.role == "student"}
+    out: dict[int, Found | Exception] = {u: None for u in user_ids if u not in students}  # not a student there
+    readable = [u for u in user_ids if u not in out]
+    step = max(1, ctx.settings.max_page_size)
+    for start in range(0, len(readable), step):
+        chunk = readable[start:start + step]
+        try:
+            out.update(await _page(ctx, course_id, chunk, outcome_ids))
+        except DomainError:
+            # One student the viewer may not read (another student, someone outside a limited grader's
+            # sections) fails a whole selection: answer this chunk one by one so only they get the error.
+            for u in chunk:
+                try:
+                    out.update(await _page(ctx, course_id, [u], outcome_ids))
+                except DomainError as e:
+                    out[u] = e
+    return out
+
+
+async def _student_rollups(ctx, keys: list[StudentRollupKey]) -> list[Found | Exception]:
+    groups: dict[tuple, list[int]] = {}
+    for key in keys:
+        groups.setdefault((key.course_id, key.outcome_ids), []).append(key.user_id)
+    found: dict[StudentRollupKey, Found | Exception] = {}
+    for (course_id, outcome_ids), user_ids in groups.items():
+        for u, value in (await _course_group(ctx, course_id, outcome_ids, list(dict.fromkeys(user_ids)))).items():
+            found[StudentRollupKey(course_id, u, outcome_ids)] = value
+    return [found[key] for key in keys]
+
+
+def student_rollups_loader(ctx) -> DataLoader:
+    """Per request (kept in ctx.memo, which lives as long as the request)."""
+    loader = ctx.memo.get(_LOADER)
+    if loader is None:
+        loader = ctx.memo[_LOADER] = DataLoader(load_fn=lambda keys: _student_rollups(ctx, keys),
+                                                max_batch_size=1000)
+    return loader
+
+
+async def student_rollup(info, course_id, user_id, outcome_ids):
+    """User.outcomeRollups(courseId, outcomeIds): the student's Rollup, or None when not a student there."""
+    from outcome_graph.schema.rollup import Rollup, RollupScore, course_outcomes
+    from outcome_graph.schema.user import User
+
+    ctx = info.context
+    ids = parse_ids(outcome_ids, "outcome id")
+    key = StudentRollupKey(parse_id(course_id, "course id"), parse_id(user_id, "user id"),
+                           None if ids is None else tuple(ids))
+    found = await student_rollups_loader(ctx).load(key)
+    if found is None:
+        return None
+    row, sel = found
+    outcomes = await course_outcomes(info, key.course_id, sel.outcome_ids)
+    user = await ctx.loaders.user_by_id.load(row.user_id)
+    return Rollup(user=User.from_row(user), scores=[RollupScore.from_score(outcomes[o], s) for o, s in row.scores],
+                  _section_ids=row.sections)

@@ -1,0 +1,102 @@
+"""Federation entities through our own `_entities` field: batched (N+1 is a test) and access-checked.
+
+The gateway asks for every reference of a type in one `_entities` call; strawberry calls each type's
+async resolve_reference once per representation, and the per-request DataLoaders batch them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import NO_RESULTS, OBSERVED_STUDENT, STUDENT, TWO_SECTION_STUDENT
+
+ENTITIES = """query($r: [_Any!]!) {
+  _entities(representations: $r) {
+    __typename
+    ... on User { id name sortableName }
+    ... on Outcome { id title }
+    ... on OutcomeResult { id score user { id } }
+    ... on Course { id name }
+  }
+}"""
+
+
+def refs(typename: str, ids) -> dict:
+    return {"r": [{"__typename": typename, "id": str(i)} for i in ids]}
+
+
+BATCHES = {
+    "User": ([STUDENT], [STUDENT, 102, 103, 104, TWO_SECTION_STUDENT, OBSERVED_STUDENT, NO_RESULTS]),
+    "Outcome": ([201], [201, 202, 203, 204, 205, 206]),
+    "OutcomeResult": ([1001], list(range(1001, 1011))),
+}
+
+
+async def test_entities_cost_the_same_statements_for_one_and_many(api):
+    for typename, (one, many) in BATCHES.items():
+        single = await api.statements(ENTITIES, refs(typename, one), as_="teacher")
+        batch = await api.statements(ENTITIES, refs(typename, many), as_="teacher")
+        assert batch == single, f"{typename}: {single} statements for 1 reference, {batch} for {len(many)}"
+        data = await api.query(ENTITIES, refs(typename, many), as_="teacher")
+        assert [e["id"] for e in data["_entities"]] == [str(i) for i in many]
+
+
+async def test_entities_answer_whole_objects(api):
+    data = await api.query(ENTITIES, {"r": [{"__typename": "User", "id": str(STUDENT)},
+                                            {"__typename": "Course", "id": "1"}]}, as_="teacher")
+    assert data == {"_entities": [
+        {"__typename": "User", "id": str(STUDENT), "name": "Maya Patel", "sortableName": "Patel, Maya"},
+        {"__typename": "Course", "id": "1", "name": "Grade 7 Science"},
+    ]}
+
+
+async def test_entities_need_a_token(api):
+    body = await api.query(ENTITIES, refs("User", [STUDENT, 102]), errors=True)
+    assert body["data"] == {"_entities": [None, None]}
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["_entities", 0], "UNAUTHENTICATED"), (["_entities", 1], "UNAUTHENTICATED")]
+
+
+async def test_a_student_resolves_only_themself(api):
+    body = (await api.raw(ENTITIES, refs("User", [102, STUDENT, OBSERVED_STUDENT, 999999]),
+                          token=api.tokens["student"])).json()
+    assert body["data"] == {"_entities": [
+        None, {"__typename": "User", "id": str(STUDENT), "name": "Maya Patel", "sortableName": "Patel, Maya"},
+        None, None]}
+    assert all(e["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND") for e in body.get("errors", [])), body
+
+
+async def test_an_observer_resolves_their_student_only(api):
+    body = (await api.raw(ENTITIES, refs("User", [OBSERVED_STUDENT, STUDENT]), token=api.tokens["observer"])).json()
+    assert [e and e["id"] for e in body["data"]["_entities"]] == [str(OBSERVED_STUDENT), None]
+
+
+USER_ROLLUPS = """query($r: [_Any!]!) {
+  _entities(representations: $r) { ... on User { id outcomeRollups(courseId: 1) { user { id } scores { score } } } }
+}"""
+USER_RESULTS = """query($r: [_Any!]!) {
+  _entities(representations: $r) { ... on User { id outcomeResults(courseId: 1, first: 3) { totalCount } } }
+}"""
+STUDENTS = [STUDENT, 102, 103, 104, OBSERVED_STUDENT]
+
+
+@pytest.mark.xfail(strict=True, reason="known_user_rollups_n_plus_1: User.outcomeRollups runs one rollups_page per "
+                                       "user (about 3 statements each); outcome_graph/schema/federation.py batches it")
+async def test_user_rollups_of_many_entities_cost_what_one_costs(api):
+    single = await api.statements(USER_ROLLUPS, refs("User", STUDENTS[:1]), as_="teacher")
+    assert await api.statements(USER_ROLLUPS, refs("User", STUDENTS), as_="teacher") == single
+
+
+@pytest.mark.xfail(strict=True, reason="known_user_rollups_non_student: User.outcomeRollups is BAD_USER_INPUT for a "
+                                       "non-student, where its description promises null")
+async def test_user_rollups_are_null_for_a_non_student(api):
+    data = await api.query(USER_ROLLUPS, refs("User", [1, STUDENT]), as_="teacher")
+    assert [e["outcomeRollups"] and e["outcomeRollups"]["user"]["id"] for e in data["_entities"]] == [None, "101"]
+
+
+@pytest.mark.xfail(strict=True, reason="known_user_results_n_plus_1: User.outcomeResults pages each user on its own "
+                                       "(about 4 statements each); needs a per-parent page (ROW_NUMBER() OVER "
+                                       "(PARTITION BY user), CONVENTIONS 5)")
+async def test_user_results_of_many_entities_cost_what_one_costs(api):
+    single = await api.statements(USER_RESULTS, refs("User", STUDENTS[:1]), as_="teacher")
+    assert await api.statements(USER_RESULTS, refs("User", STUDENTS), as_="teacher") == single

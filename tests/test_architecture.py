@@ -1,0 +1,207 @@
+"""Dependencies point one way: app -> schema -> resolvers -> db, rollups (DESIGN.md §1, CONVENTIONS.md 2).
+
+Every import counts, read with `ast` without importing anything: module level, inside functions (lazy),
+under `if TYPE_CHECKING:`, relative, and the strings given to `strawberry.lazy(...)`,
+`importlib.import_module(...)` and `__import__(...)`. `outcome_graph.errors` and `outcome_graph.settings`
+are leaves anyone may import; `auth` and `context` are app-level helpers.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "outcome_graph"
+LEAVES = ("outcome_graph.errors", "outcome_graph.settings")
+TOP = ("outcome_graph.app", "outcome_graph.cli", "outcome_graph.__main__")
+IO_LIBRARIES = ("sqlalchemy", "strawberry", "graphql", "starlette", "uvicorn", "aiosqlite", "asyncpg", "alembic",
+                "httpx")
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module, dotted
+    target: str  # what it imports, dotted and absolute (may end in an attribute name)
+    path: Path
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path.relative_to(ROOT)}:{self.line}: {self.module} imports {self.target}"
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_in(source: str, module: str, path: Path, is_package: bool = False) -> list[Import]:
+    """Every import a module makes, resolved to absolute dotted names."""
+    package = module if is_package else module.rpartition(".")[0]
+    found: list[Import] = []
+    for node in ast.walk(ast.parse(source, str(path))):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            targets = [f"{prefix}.{alias.name}" if alias.name != "*" else prefix for alias in node.names]
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in ("lazy", "import_module", "__import__"):
+                targets = [node.args[0].value]
+        found += [Import(module, t, path, node.lineno) for t in targets]
+    return found
+
+
+def package_imports() -> list[Import]:
+    result = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if "node_modules" in path.parts:
+            continue
+        result += imports_in(path.read_text(encoding="utf-8"), module_name(path), path, path.name == "__init__.py")
+    return result
+
+
+IMPORTS = package_imports()
+
+
+def within(name: str, prefixes) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _internal(prefix: str) -> list[Import]:
+    return [i for i in IMPORTS if within(i.module, [prefix]) and within(i.target, ["outcome_graph"])]
+
+
+def _of(prefix: str) -> list[Import]:
+    return [i for i in IMPORTS if within(i.module, [prefix])]
+
+
+def _fail_on(violations: list[Import], rule: str) -> None:
+    assert not violations, f"{rule}:\n" + "\n".join(f"  {v}" for v in violations)
+
+
+# --- the rules ----------------------------------------------------------------------------------------
+
+def test_rollups_import_no_io_no_graphql_and_no_other_subpackage():
+    allowed = ("outcome_graph.rollups", *LEAVES)
+    _fail_on([i for i in _of("outcome_graph.rollups") if within(i.target, IO_LIBRARIES)]
+             + [i for i in _internal("outcome_graph.rollups") if not within(i.target, allowed)],
+             "rollups/ is the pure engine: no SQLAlchemy, no strawberry, no other outcome_graph subpackage")
+
+
+def test_db_imports_no_graphql_and_nothing_above_it():
+    allowed = ("outcome_graph.db", "outcome_graph.rollups", *LEAVES)
+    _fail_on([i for i in _of("outcome_graph.db") if within(i.target, ("strawberry", "graphql", "starlette"))]
+             + [i for i in _internal("outcome_graph.db") if not within(i.target, allowed)],
+             "db/ never imports strawberry, nor schema/resolvers/app/auth/context/jobs (only db, rollups, "
+             "errors, settings)")
+
+
+def test_resolvers_never_import_schema_or_app():
+    forbidden = ("outcome_graph.schema", "outcome_graph.graphiql", "outcome_graph.body_limit",
+                 "outcome_graph.response_cache", *TOP)
+    _fail_on([i for i in _internal("outcome_graph.resolvers") if within(i.target, forbidden)],
+             "resolvers/ never import schema/ or the app (they return rows and dataclasses)")
+
+
+def test_resolvers_use_strawberry_only_for_dataloaders():
+    _fail_on([i for i in _of("outcome_graph.resolvers")
+              if within(i.target, ("strawberry", "graphql")) and not within(i.target, ["strawberry.dataloader"])],
+             "resolvers/ build no GraphQL types (schema/ does); strawberry.dataloader is the one exception")
+
+
+def test_schema_never_imports_app_or_cli_and_runs_no_sql():
+    _fail_on([i for i in _internal("outcome_graph.schema") if within(i.target, TOP)]
+             + [i for i in _of("outcome_graph.schema") if within(i.target, ["sqlalchemy"])],
+             "schema/ never imports app or cli, and has no SQL (DESIGN.md §1)")
+
+
+def test_only_the_entry_points_import_app_and_cli():
+    _fail_on([i for i in IMPORTS if within(i.target, TOP) and not within(i.module, TOP)],
+             "only app, cli and __main__ import app or cli")
+
+
+def test_errors_and_settings_are_leaves():
+    _fail_on([i for leaf in LEAVES for i in _internal(leaf) if not within(i.target, [leaf])],
+             "errors and settings import no other outcome_graph module")
+
+
+def test_subpackages_form_no_cycle():
+    """Between units (subpackages and top-level modules) the import graph is acyclic."""
+    def unit(name: str) -> str:
+        return ".".join(name.split(".")[:2])
+
+    units = {unit(module_name(p)) for p in PACKAGE.rglob("*.py")} - {"outcome_graph"}
+    edges: dict[str, set[str]] = {}
+    for i in IMPORTS:
+        a, b = unit(i.module), unit(i.target)
+        if a != b and a in units and b in units:
+            edges.setdefault(a, set()).add(b)
+
+    cycle: list[str] = []
+
+    def visit(node: str, trail: list[str], done: set[str]) -> bool:
+        if node in trail:
+            cycle.extend(trail[trail.index(node):] + [node])
+            return True
+        if node in done:
+            return False
+        done.add(node)
+        return any(visit(nxt, trail + [node], done) for nxt in sorted(edges.get(node, ())))
+
+    done: set[str] = set()
+    for start in sorted(units):
+        if visit(start, [], done):
+            break
+    if cycle:
+        examples = [str(i) for i in IMPORTS
+                    if any(unit(i.module) == a and unit(i.target) == b for a, b in zip(cycle, cycle[1:]))]
+        pytest.fail("import cycle between units: " + " -> ".join(cycle) + "\n  " + "\n  ".join(examples[:10]),
+                    pytrace=False)
+
+
+# --- the checker itself ---------------------------------------------------------------------------------
+
+def test_the_scan_sees_the_whole_package():
+    modules = {i.module for i in IMPORTS}
+    for expected in ("outcome_graph.app", "outcome_graph.schema", "outcome_graph.resolvers.loaders",
+                     "outcome_graph.db.batch", "outcome_graph.rollups.engine"):
+        assert expected in modules, f"the scan missed {expected}"
+    assert any(i.target.startswith("outcome_graph.schema.") for i in _of("outcome_graph.app"))
+
+
+def test_the_scan_catches_every_form_of_import():
+    source = '''
+import sqlalchemy.orm
+from typing import TYPE_CHECKING, Annotated
+from . import sibling
+from ..schema.course import Course
+if TYPE_CHECKING:
+    from outcome_graph.app import create_app
+def later():
+    from outcome_graph.resolvers import users
+    importlib.import_module("outcome_graph.cli")
+Ref = Annotated["Rollup", strawberry.lazy("outcome_graph.schema.rollup")]
+'''
+    path = PACKAGE / "db" / "example.py"
+    targets = {i.target for i in imports_in(source, "outcome_graph.db.example", path)}
+    assert {"sqlalchemy.orm", "outcome_graph.db.sibling", "outcome_graph.schema.course.Course",
+            "outcome_graph.app.create_app", "outcome_graph.resolvers.users", "outcome_graph.cli",
+            "outcome_graph.schema.rollup"} <= targets
+    init = {i.target for i in imports_in("from .engine import rollup", "outcome_graph.rollups",
+                                         PACKAGE / "rollups" / "__init__.py", is_package=True)}
+    assert init == {"outcome_graph.rollups.engine.rollup"}
