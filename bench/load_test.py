@@ -66,6 +66,7 @@ class Op:
     name: str
     done: bool = False
     ok: bool = False
+    error: str | None = None
 
 
 @dataclass
@@ -93,10 +94,12 @@ def percentile(values: list[float], p: float) -> float:
 class Client:
     """One simulated user: walks gradebook pages by cursor and records results, one request at a time."""
 
-    def __init__(self, n: int, session, url: str, tokens: list[str], demo: dict, mix: list[tuple[str, float]],
-                 stats: Stats, rng: random.Random):
+    def __init__(self, n: int, session, url: str, tokens: dict[str, str], demo: dict,
+                 mix: list[tuple[str, float]], stats: Stats, rng: random.Random):
         self.session, self.url, self.stats, self.rng = session, url, stats, rng
-        self.token = tokens[n % len(tokens)]
+        readers = sorted(tokens)  # a teacher, a section-limited TA and an admin read the gradebook
+        self.read_token = tokens[readers[n % len(readers)]]
+        self.write_token = tokens["teacher" if n % 2 else "admin"]  # graders of every section write
         self.names, self.weights = zip(*mix)
         self.students = [e["user_id"] for e in demo["enrollments"] if e["role"] == "student"
                          and e.get("state", "active") == "active"]
@@ -129,10 +132,11 @@ class Client:
             self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
 
     async def loop(self, stop: asyncio.Event) -> None:
-        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"}
         while not stop.is_set():
             name = self.rng.choices(self.names, self.weights)[0]
             query, variables = self.request(name)
+            token = self.read_token if name in self.cursor else self.write_token
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
             op = Op(time.perf_counter(), name)
             self.stats.in_flight.add(op)
             try:
@@ -141,17 +145,19 @@ class Client:
                     raw = await response.read()
                 body = orjson.loads(raw) if raw[:1] == b"{" else {"errors": [{"message": raw[:200].decode()}]}
                 if response.status != 200 or body.get("errors"):
-                    self.stats.errors[name].append(f"{response.status} {str(body.get('errors'))[:300]}")
+                    op.error = f"{response.status} {str(body.get('errors'))[:300]}"
                 else:
                     op.ok = True
                     self.advance(name, body["data"])
             except (aiohttp.ClientError, asyncio.TimeoutError) as e:
-                self.stats.errors[name].append(f"{type(e).__name__}: {e}")
+                op.error = f"{type(e).__name__}: {e}"
             finally:
                 op.done = True
                 self.stats.in_flight.discard(op)
                 if op.ok:
                     self.stats.latencies[name].append(time.perf_counter() - op.started)
+                elif op.error:
+                    self.stats.errors[name].append(op.error)
 
 
 async def wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
@@ -181,8 +187,8 @@ async def load(args, workdir: Path) -> dict:
     db = workdir / "load.db"
     url = f"sqlite+aiosqlite:///{db}"
     run("import", str(DEMO), "--database", url)
-    tokens = [run("token", "create", "--user", str(u), "--database", url).strip() for u in (1, 2)]
-    tokens.append(run("token", "create", "--admin", "--database", url).strip())
+    tokens = {role: run("token", "create", *who, "--database", url).strip()
+              for role, who in (("teacher", ["--user", "1"]), ("ta", ["--user", "2"]), ("admin", ["--admin"]))}
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1",  # the log must be whole, however the process ends
            "OUTCOME_GRAPH_RESPONSE_CACHE_SIZE": str(args.response_cache),
@@ -200,7 +206,7 @@ async def load(args, workdir: Path) -> dict:
         connector = aiohttp.TCPConnector(limit=args.clients)
         async with aiohttp.ClientSession(connector=connector,
                                          timeout=aiohttp.ClientTimeout(total=args.timeout)) as session:
-            available = await mutations(session, graphql, tokens[0])
+            available = await mutations(session, graphql, tokens["teacher"])
             mix = [("rollups", 0.45), ("results", 0.35)]
             if "recordOutcomeResults" in available:
                 mix.append(("record", 0.18))
@@ -238,6 +244,7 @@ async def load(args, workdir: Path) -> dict:
                               "first_errors": stats.errors[name][:3]}
                        for name, _ in mix},
         "shutdown": {"in_flight_at_sigterm": len(in_flight), "completed_ok": sum(op.ok for op in in_flight),
+                     "not_completed": [f"{op.name}: {op.error}" for op in in_flight if not op.ok],
                      "exit_code": exit_code, "seconds_to_exit": round(exit_seconds, 2)},
         "jobs": jobs,
         "log": {"database_is_locked": log_text.count("database is locked"),
@@ -251,7 +258,7 @@ def verdict(report: dict) -> list[str]:
     s = report["shutdown"]
     if s["completed_ok"] != s["in_flight_at_sigterm"]:
         failures.append(f"shutdown: {s['in_flight_at_sigterm'] - s['completed_ok']} of {s['in_flight_at_sigterm']} "
-                        "in-flight requests did not complete")
+                        f"in-flight requests did not complete: {s['not_completed'][:3]}")
     if s["exit_code"] != 0:
         failures.append(f"shutdown: exit code {s['exit_code']}")
     if report["jobs"].get("running"):
