@@ -11,7 +11,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
 from strawberry.asgi import GraphQL
@@ -24,6 +24,7 @@ from outcome_graph.context import Context
 from outcome_graph.db.engine import create_engine, writer
 from outcome_graph.db.migrate import upgrade
 from outcome_graph.errors import Unauthenticated
+from outcome_graph.jobs.worker import InProcessWorker
 from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
 from outcome_graph.schema.errors import classify
@@ -93,8 +94,22 @@ class GraphQLView(GraphQL):
             viewer = await viewer_for(engine, request.headers.get("authorization"))
         except Unauthenticated as e:
             auth_error = e
-        return Context(engine=engine, writer=self.state["writer"], settings=self.settings, viewer=viewer,
-                       request=request, response=response, auth_error=auth_error)
+        context = Context(engine=engine, writer=self.state["writer"], settings=self.settings, viewer=viewer,
+                          request=request, response=response, auth_error=auth_error)
+        if request.scope["type"] == "websocket":
+            context.connection_params = None  # filled in from connection_init by strawberry's handler
+        return context
+
+    async def on_ws_connect(self, context: Context):
+        """Browsers cannot set headers on a WebSocket: connection_init's payload may carry the token instead."""
+        params = getattr(context, "connection_params", None) or {}
+        authorization = params.get("Authorization") or params.get("authorization")
+        if isinstance(authorization, str) and context.viewer is None:
+            try:
+                context.viewer, context.auth_error = await viewer_for(context.engine, authorization), None
+            except Unauthenticated as e:
+                context.auth_error = e
+        return await super().on_ws_connect(context)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(graphiql.render_page())
@@ -138,9 +153,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await upgrade(engine)
         state.update(engine=engine, writer=writer(engine))
         app.state.engine = engine
+        worker = InProcessWorker(engine, settings) if settings.run_worker else None
         try:
             yield
         finally:
+            if worker is not None:
+                await worker.stop()
             await engine.dispose()
 
     async def healthz(request: Request) -> Response:
@@ -156,6 +174,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
             Mount(graphiql.STATIC_URL_PREFIX, StaticFiles(directory=graphiql.STATIC_DIR), name="graphiql"),
         ],
         middleware=middleware,

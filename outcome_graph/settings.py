@@ -22,6 +22,7 @@ class Settings:
     worker_poll_seconds: float = 1.0
     job_delay_seconds: float = 60.0  # spec §5.3: an enqueued recalculation runs a minute later
     job_lease_seconds: float = 300.0
+    job_backoff_seconds: float = 10.0  # a failed job is retried after this x 2**attempts
     max_depth: int = 15
     max_aliases: int = 30
     max_tokens: int = 5000
@@ -48,6 +49,7 @@ class Settings:
             "WORKER_POLL_SECONDS": ("worker_poll_seconds", float),
             "JOB_DELAY_SECONDS": ("job_delay_seconds", float),
             "JOB_LEASE_SECONDS": ("job_lease_seconds", float),
+            "JOB_BACKOFF_SECONDS": ("job_backoff_seconds", float),
             "MAX_DEPTH": ("max_depth", int),
             "MAX_ALIASES": ("max_aliases", int),
             "MAX_TOKENS": ("max_tokens", int),

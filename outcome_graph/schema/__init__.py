@@ -8,8 +8,10 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCa
 from outcome_graph.schema.course import Course
 from outcome_graph.schema.errors import ErrorCodes
 from outcome_graph.schema.limits import limit_rules
+from outcome_graph.schema.mutation import Mutation
 from outcome_graph.schema.outcome import Outcome
 from outcome_graph.schema.query import Query
+from outcome_graph.schema.subscription import Subscription
 from outcome_graph.schema.user import User
 from outcome_graph.settings import Settings
 
@@ -35,7 +37,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, types=[Course, Outcome, User], extensions=extensions)
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Course, Outcome, User],
+                  extensions=extensions)
 
 
 def export_sdl() -> str:

@@ -52,3 +52,8 @@ class ErrorCodes(SchemaExtension):
         result = self.execution_context.result
         if result is not None and getattr(result, "errors", None):
             result.errors = [classify(e) for e in result.errors]
+
+    def on_stream_result(self, result) -> None:
+        """Subscription results leave one by one, past on_operation: each is classified on its way out."""
+        if getattr(result, "errors", None):
+            result.errors = [classify(e) for e in result.errors]

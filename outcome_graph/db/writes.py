@@ -1,0 +1,251 @@
+"""Result writes: record (upsert), hide and delete outcome results, all-or-nothing with their rollups.
+
+Every write is one transaction through the writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: the course's
+advisory lock first), re-checks what it references inside that transaction, recomputes the affected
+(user, outcome) stored rollups in it (DESIGN.md §3) and bumps the course's data version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from outcome_graph.db import locks
+from outcome_graph.db import models as m
+from outcome_graph.db.batch import RESULT
+from outcome_graph.db.engine import writer
+from outcome_graph.db.rollup_store import recompute
+from outcome_graph.errors import BadUserInput, Forbidden
+from outcome_graph.rollups import compute_percent
+
+r = m.OutcomeResult
+_EPOCH = datetime(1970, 1, 1)
+MASTERY_EPSILON = 1e-9
+ID_RETRIES = 5  # PostgreSQL: two courses may pick the same new result id at once; the loser retries
+
+
+@dataclass(frozen=True, slots=True)
+class ResultInput:
+    """One result to record, already checked for form (ids, finite numbers, UTC times) by the caller."""
+
+    path: str  # where it came from, for messages: "results[3]"
+    user_id: int | None
+    sis_user_id: str | None  # when the user was given as sis_user_id:X
+    alignment_id: int
+    outcome_id: int | None  # must match the alignment's outcome when given
+    score: float | None = None
+    possible: float | None = None
+    percent: float | None = None
+    mastery: bool | None = None
+    posted: bool | None = None
+    submitted_at: datetime | None = None  # naive UTC
+    assessed_at: datetime | None = None  # naive UTC
+    hidden: bool = False
+    hide_points: bool = False
+    title: str | None = None
+
+
+def epoch_seconds(value: datetime | None) -> int | None:
+    """Whole epoch seconds, floored (spec §1.2 item 5)."""
+    if value is None:
+        return None
+    d = value - _EPOCH
+    return d.days * 86400 + d.seconds
+
+
+async def bump_data_version(conn, course_ids: Sequence[int]) -> None:
+    await conn.execute(update(m.Course).where(m.Course.id.in_(list(course_ids)))
+                       .values(data_version=m.Course.data_version + 1))
+
+
+async def _students(conn, course_id: int, user_ids: set[int]) -> dict[int, set[int]]:
+    """Students (non-deleted student enrollments) of the course among user_ids -> their sections."""
+    e = m.Enrollment
+    out: dict[int, set[int]] = {}
+    for uid, sid in await conn.execute(select(e.user_id, e.section_id).where(
+            e.course_id == course_id, e.role == "student", e.state != "deleted", e.user_id.in_(user_ids))):
+        out.setdefault(uid, set()).add(sid)
+    return out
+
+
+async def _sis_users(conn, items: Sequence[ResultInput]) -> dict[str, int]:
+    sis = {i.sis_user_id for i in items if i.sis_user_id is not None}
+    if not sis:
+        return {}
+    return dict((await conn.execute(select(m.User.sis_user_id, m.User.id).where(m.User.sis_user_id.in_(sis)))).all())
+
+
+async def _scoring(conn, course_id: int, outcome_ids: set[int]) -> dict[int, tuple[float | None, float | None, bool]]:
+    """outcome -> (points possible, mastery points, from the course scale) that percents are computed with."""
+    scale = (await conn.execute(select(m.MasteryScale.points_possible, m.MasteryScale.mastery_points)
+                                .where(m.MasteryScale.course_id == course_id))).first()
+    if scale is not None:  # spec §4.2: the course scale replaces every outcome's points
+        return {o: (scale.points_possible, scale.mastery_points, True) for o in outcome_ids}
+    o = m.Outcome
+    rows = await conn.execute(select(o.id, o.points_possible, o.mastery_points).where(o.id.in_(outcome_ids)))
+    return {row.id: (row.points_possible, row.mastery_points, False) for row in rows}
+
+
+def derived_mastery(percent: float | None, points_possible: float | None, mastery_points: float | None) -> bool | None:
+    """Mastery when the producer did not say: the result's points on the outcome's scale reach mastery."""
+    if percent is None or mastery_points is None:
+        return None
+    points = points_possible if points_possible and points_possible > 0 else mastery_points
+    if not points or points <= 0:
+        return None
+    return percent * points >= mastery_points - MASTERY_EPSILON  # spec §1.2 item 4: percent x PP (or MP)
+
+
+async def record_results(engine: AsyncEngine, course_id: int, items: Sequence[ResultInput],
+                         sections: frozenset[int] | None = None) -> list:
+    """Upserts results by (user, alignment) and returns their rows (db.batch.RESULT), one per item.
+
+    A (user, alignment) already stored keeps its id and takes the new values (spec §2.5); a deleted one is
+    revived. New rows get ids max(id)+1, ... inside the transaction: ids are the source system's
+    (Canvas's) ids, and results recorded here have no source id, so they continue the sequence.
+    sections: a section-limited grader's sections; students outside them are refused.
+    """
+    for attempt in range(ID_RETRIES):
+        try:
+            async with writer(engine).begin() as conn:
+                await locks.lock(conn, locks.COURSE_WRITES, course_id)
+                ids = await _record(conn, course_id, items, sections)
+                rows = {row.id: row for row in await conn.execute(select(*RESULT).where(r.id.in_(set(ids))))}
+            return [rows[i] for i in ids]
+        except IntegrityError:
+            if engine.dialect.name != "postgresql" or attempt == ID_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _record(conn, course_id: int, items: Sequence[ResultInput], sections: frozenset[int] | None) -> list[int]:
+    by_sis = await _sis_users(conn, items)
+    user_ids = [by_sis.get(i.sis_user_id, -1) if i.user_id is None else i.user_id for i in items]
+    students = await _students(conn, course_id, set(user_ids))
+    a = m.Alignment
+    alignments = {row.id: row for row in await conn.execute(
+        select(a.id, a.course_id, a.outcome_id, a.mastery_score, a.deleted)
+        .where(a.id.in_({i.alignment_id for i in items})))}
+    for item, uid in zip(items, user_ids):  # checked in order: the first bad item is the one reported
+        if uid not in students:
+            who = f"sis_user_id:{item.sis_user_id}" if item.user_id is None else str(uid)
+            raise BadUserInput(f"{item.path}.userId: user {who} is not a student of course {course_id}",
+                               field=f"{item.path}.userId")
+        if sections is not None and not students[uid] & sections:
+            raise Forbidden(f"{item.path}.userId: user {uid} is not in your sections", field=f"{item.path}.userId")
+        al = alignments.get(item.alignment_id)
+        if al is None or al.course_id != course_id:
+            raise BadUserInput(f"{item.path}.alignmentId: no such alignment {item.alignment_id} in course {course_id}",
+                               field=f"{item.path}.alignmentId")
+        if al.deleted:
+            raise BadUserInput(f"{item.path}.alignmentId: alignment {item.alignment_id} is deleted",
+                               field=f"{item.path}.alignmentId")
+        if item.outcome_id is not None and item.outcome_id != al.outcome_id:
+            raise BadUserInput(f"{item.path}.outcomeId: alignment {al.id} aligns outcome {al.outcome_id}, "
+                               f"not {item.outcome_id}", field=f"{item.path}.outcomeId")
+
+    scoring = await _scoring(conn, course_id, {al.outcome_id for al in alignments.values()})
+    existing = {(row.user_id, row.alignment_id): row for row in await conn.execute(
+        select(r.id, r.user_id, r.alignment_id, r.posted).where(
+            r.course_id == course_id, r.user_id.in_(set(user_ids)), r.alignment_id.in_(set(alignments))))}
+    next_id = None
+    values: dict[tuple[int, int], dict] = {}  # (user, alignment) -> the row to write; later items win
+    ids: list[int] = []
+    for item, uid in zip(items, user_ids):
+        al = alignments[item.alignment_id]
+        pp, mp, course_scale = scoring.get(al.outcome_id, (None, None, False))
+        percent = item.percent
+        if percent is None:  # spec §2.2
+            percent = compute_percent(item.score, item.possible, points_possible=pp, mastery_points=mp,
+                                      alignment_mastery=al.mastery_score, course_scale=course_scale)
+        mastery = item.mastery if item.mastery is not None else derived_mastery(percent, pp, mp)
+        key = (uid, al.id)
+        old = existing.get(key)
+        if key in values:
+            row_id = values[key]["id"]
+        elif old is not None:
+            row_id = old.id
+        else:
+            if next_id is None:
+                next_id = ((await conn.execute(select(func.max(r.id)))).scalar() or 0) + 1
+            row_id, next_id = next_id, next_id + 1
+        posted = item.posted if item.posted is not None else (old.posted if old is not None else True)
+        time = epoch_seconds(item.submitted_at if item.submitted_at is not None else item.assessed_at) or 0
+        values[key] = {
+            "id": row_id, "course_id": course_id, "user_id": uid, "outcome_id": al.outcome_id,
+            "alignment_id": al.id, "score": item.score, "possible": item.possible, "percent": percent,
+            "mastery": mastery, "hidden": item.hidden, "hide_points": item.hide_points, "posted": posted,
+            "submitted_at": item.submitted_at, "assessed_at": item.assessed_at, "time": time,
+            "title": item.title, "deleted": False,
+        }
+        ids.append(row_id)
+
+    updates = [v for k, v in values.items() if k in existing]
+    inserts = [{**v, "artifact_type": "other"} for k, v in values.items() if k not in existing]
+    if updates:
+        cols = [c for c in updates[0] if c not in ("id", "course_id", "user_id", "alignment_id")]
+        stmt = update(r).where(r.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in cols})
+        await conn.execute(stmt, [{f"b_{c}": v[c] for c in ("id", *cols)} for v in updates])
+    if inserts:
+        await conn.execute(insert(r), inserts)
+    await recompute(conn, course_id, sorted({v["user_id"] for v in values.values()}),
+                    sorted({v["outcome_id"] for v in values.values()}))
+    await bump_data_version(conn, [course_id])
+    return ids
+
+
+async def _course_results(conn, course_id: int, result_ids: Sequence[int], *, include_deleted: bool,
+                          sections: frozenset[int] | None, field: str) -> dict[int, object]:
+    """The course's results by id, each id checked in order (unknown ids name their position)."""
+    rows = {row.id: row for row in await conn.execute(
+        select(r.id, r.user_id, r.outcome_id, r.deleted).where(r.course_id == course_id, r.id.in_(set(result_ids))))}
+    allowed = None
+    if sections is not None:
+        e = m.Enrollment
+        allowed = {row[0] for row in await conn.execute(select(e.user_id).where(
+            e.course_id == course_id, e.role == "student", e.state != "deleted", e.section_id.in_(sections)))}
+    for i, rid in enumerate(result_ids):
+        row = rows.get(rid)
+        if row is None or (row.deleted and not include_deleted):
+            raise BadUserInput(f"{field}[{i}]: no such result {rid} in course {course_id}", field=f"{field}[{i}]")
+        if allowed is not None and row.user_id not in allowed:
+            raise Forbidden(f"{field}[{i}]: result {rid} belongs to a student outside your sections",
+                            field=f"{field}[{i}]")
+    return rows
+
+
+async def set_results_hidden(engine: AsyncEngine, course_id: int, result_ids: Sequence[int], hidden: bool,
+                             sections: frozenset[int] | None = None) -> list:
+    """Hides results from (or shows them in) rollups and the gradebook (spec §2.4); returns their rows."""
+    async with writer(engine).begin() as conn:
+        await locks.lock(conn, locks.COURSE_WRITES, course_id)
+        found = await _course_results(conn, course_id, result_ids, include_deleted=False, sections=sections,
+                                      field="resultIds")
+        await conn.execute(update(r).where(r.id.in_(set(result_ids))).values(hidden=hidden))
+        await _refresh(conn, course_id, found.values())
+        rows = {row.id: row for row in await conn.execute(select(*RESULT).where(r.id.in_(set(result_ids))))}
+    return [rows[i] for i in result_ids]
+
+
+async def delete_results(engine: AsyncEngine, course_id: int, result_ids: Sequence[int],
+                         sections: frozenset[int] | None = None) -> list[int]:
+    """Soft-deletes results (spec §2.4: deleted results never count); deleting twice is not an error."""
+    async with writer(engine).begin() as conn:
+        await locks.lock(conn, locks.COURSE_WRITES, course_id)
+        found = await _course_results(conn, course_id, result_ids, include_deleted=True, sections=sections,
+                                      field="resultIds")
+        await conn.execute(update(r).where(r.id.in_(set(result_ids))).values(deleted=True))
+        await _refresh(conn, course_id, found.values())
+    return list(dict.fromkeys(result_ids))
+
+
+async def _refresh(conn, course_id: int, rows) -> None:
+    rows = list(rows)
+    if rows:
+        await recompute(conn, course_id, sorted({x.user_id for x in rows}), sorted({x.outcome_id for x in rows}))
+    await bump_data_version(conn, [course_id])
