@@ -63,8 +63,12 @@ async def test_claim_leases_due_jobs_in_order_and_expired_leases_are_claimed_aga
     got = await row(engine, a.id)
     assert (got.state, got.worker, got.lease_until) == ("running", "a", now + timedelta(seconds=55))
 
-    c = await jobs.claim(engine, "c", 30, now=now + timedelta(seconds=56))  # a's lease ran out
+    assert await jobs.heartbeat(engine, a, 0.5, 30) is True  # progress, and the lease from the clock's now
+    assert (await row(engine, a.id)).progress == 0.5
+
+    c = await jobs.claim(engine, "c", 30, now=now + timedelta(seconds=90))  # a's lease ran out
     assert (c.id, c.attempts, c.worker) == (early, 2, "c")
+    assert await jobs.heartbeat(engine, a, 0.9, 30) is False  # a learns it lost the job
     async with writer(engine).begin() as conn:
         assert await jobs.complete(conn, a) is False  # fenced: a lost the job to c
         assert await jobs.complete(conn, c) is True
