@@ -11,7 +11,7 @@ from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
-from outcome_graph.resolvers.students import select_students
+from outcome_graph.resolvers.students import requested_users, select_students
 
 r, u = m.OutcomeResult, m.User
 RESULT_COLUMNS = (r.id, r.course_id, r.user_id, r.outcome_id, r.alignment_id, r.score, r.possible, r.percent,
@@ -31,6 +31,7 @@ async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, ou
     access = await course_access(ctx, course_id)
     if include_hidden and not access.grader:
         raise Forbidden(HIDDEN_FOR_GRADERS)
+    await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     first = check_first(first, ctx.settings.max_page_size)
     cursor = decode_cursor(after, "result", 4)
     outcomes = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcome id"),

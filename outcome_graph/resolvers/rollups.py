@@ -11,10 +11,10 @@ from outcome_graph.db import rollup_store
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import BadUserInput
 from outcome_graph.resolvers.access import CourseAccess, course_access
-from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.ids import MAX_ID, parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
-from outcome_graph.resolvers.students import Students, apply_enrollment_exclusions, select_students
+from outcome_graph.resolvers.students import Students, apply_enrollment_exclusions, requested_users, select_students
 from outcome_graph.rollups import RollupScore, aggregate
 
 MISSING_USER_ROLLUPS = "missing_user_rollups"
@@ -51,6 +51,7 @@ async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_
 async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id,
                              exclude) -> Selection:
     access = await course_access(ctx, course_id)
+    await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     outcomes = await select_outcome_ids(
         ctx, course_id, parse_ids(outcome_ids, "outcome id"),
         None if outcome_group_id is None else parse_id(outcome_group_id, "outcome group id"))
@@ -81,37 +82,32 @@ def _name(users: dict, uid: int) -> str:
     return users[uid].sortable_name.lower()
 
 
-async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cursor):
-    """Every selected student in page order, with the sort key of each; the cursor's sentinel included."""
+_CURSOR = object()  # the cursor's place among the students: it pages after its key, whoever holds it now
+
+
+async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cursor) -> tuple[list, dict]:
+    """Every selected student in page order with the sort key of each; the cursor's key placed as _CURSOR."""
     ids = list(sel.students.ids)
     if sort_by is None:
-        keys = {u: (u,) for u in ids}
-        order = sorted(ids, reverse=desc)
-        return order, keys, None
-    rows = await ctx.loaders.user_by_id.load_many(ids)
-    users = {r.id: r for r in rows}
-    if sort_by == "student":
-        keys = {u: (_name(users, u), u) for u in ids}
-        sentinel = None
-        if cursor is not None and cursor[-1] not in keys:
-            sentinel = cursor[-1]
-            keys[sentinel] = tuple(cursor)
-        order = sorted(keys, key=keys.__getitem__, reverse=desc)
-        return order, keys, sentinel
-    # sort_by == "outcome": that outcome's scores alone, missing last in both directions (spec §3.4)
-    scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) if ids else {}
-    keys = {}
-    for u in ids:
-        s = scores.get((u, sort_outcome_id))
-        value = None if s is None else s.score
-        keys[u] = (value is None, value or 0.0, _name(users, u), u)
-    sentinel = None
-    if cursor is not None and cursor[-1] not in keys:
-        sentinel = cursor[-1]
-        keys[sentinel] = tuple(cursor)
-    scored = sorted((u for u in keys if not keys[u][0]), key=keys.__getitem__, reverse=desc)
-    missing = sorted((u for u in keys if keys[u][0]), key=keys.__getitem__, reverse=desc)
-    return scored + missing, keys, sentinel
+        keys: dict = {u: (u,) for u in ids}
+    else:
+        users = {r.id: r for r in await ctx.loaders.user_by_id.load_many(ids)}
+        if sort_by == "student":
+            keys = {u: (_name(users, u), u) for u in ids}
+        else:  # "outcome": that outcome's scores alone (spec §3.4)
+            scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) if ids else {}
+            keys = {}
+            for u in ids:
+                s = scores.get((u, sort_outcome_id))
+                value = None if s is None else s.score
+                keys[u] = (value is None, value or 0.0, _name(users, u), u)
+    if cursor is not None:  # inserted last: a stable sort puts it after an unchanged student with the same key
+        keys[_CURSOR] = tuple(cursor)
+    if sort_by == "outcome":  # missing scores last in both directions (spec §3.4)
+        scored = sorted((u for u in keys if not keys[u][0]), key=keys.__getitem__, reverse=desc)
+        missing = sorted((u for u in keys if keys[u][0]), key=keys.__getitem__, reverse=desc)
+        return scored + missing, keys
+    return sorted(keys, key=keys.__getitem__, reverse=desc), keys
 
 
 def _parse_sort(sort_by, sort_outcome_id) -> tuple[str | None, int | None]:
@@ -121,13 +117,14 @@ def _parse_sort(sort_by, sort_outcome_id) -> tuple[str | None, int | None]:
     if sort_outcome_id is None:
         raise BadUserInput(MISSING_SORT_OUTCOME)
     text = str(sort_outcome_id).strip()
-    if not (text.isascii() and text.isdigit()):
+    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
         raise BadUserInput(INVALID_SORT_OUTCOME)
     return sort, int(text)  # an id that is no course outcome is no error: every score is then missing
 
 
 async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id, exclude,
                        sort_by, sort_outcome_id, sort_order, first: int, after: str | None) -> tuple[Page, Selection]:
+    await requested_users(ctx, await course_access(ctx, course_id), user_ids)  # spec §3.9: permissions, then sort
     sort, sort_outcome = _parse_sort(sort_by, sort_outcome_id)
     desc = sort_order is not None and (sort_order.value if hasattr(sort_order, "value") else sort_order) == "desc"
     first = check_first(first, ctx.settings.max_page_size)
@@ -136,14 +133,11 @@ async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids
     cursor = decode_cursor(after, kind, arity)
     sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
                                    outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
-    order, keys, sentinel = await _ordered(ctx, sel, sort, sort_outcome, desc, cursor)
+    order, keys = await _ordered(ctx, sel, sort, sort_outcome, desc, cursor)
     start = 0
     if cursor is not None:
-        anchor = sentinel if sentinel is not None else cursor[-1]
-        start = order.index(anchor) + 1 if anchor in keys else 0
-    if sentinel is not None:
-        order.remove(sentinel)
-        start -= 1
+        start = order.index(_CURSOR)
+        order.remove(_CURSOR)
     page_ids = order[start:start + first]
     scores = await _read(ctx, sel, page_ids, sel.outcome_ids) if page_ids and sel.outcome_ids else {}
     items = []

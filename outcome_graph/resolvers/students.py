@@ -45,19 +45,42 @@ async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
         else:
             ids.append(parse_id(text, "user id"))
     if sis:
-        rows = await ctx.reader.rows(select(m.User.sis_user_id, m.User.id).where(m.User.sis_user_id.in_(sis)))
+        known = [s for s in sis if "\x00" not in s]  # no stored SIS id holds NUL, and PostgreSQL refuses it
+        rows = await ctx.reader.rows(select(m.User.sis_user_id, m.User.id).where(m.User.sis_user_id.in_(known))) \
+            if known else []
         by_sis = dict(rows)
         ids.extend(by_sis.get(s, -1) for s in sis)
     return list(dict.fromkeys(ids))
 
 
+async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None) -> list[int] | None:
+    """Canvas's permission step: user_ids resolved, and a non-grader may name only users they may read.
+
+    Runs before the sort, outcome and user checks (spec §3.9 order; §6); memoised, so callers may repeat it.
+    """
+    if user_ids is None:
+        if not access.grader:
+            raise Forbidden(NO_ALL_GRADES)
+        return None
+    key = ("user_ids", access.course_id, tuple(map(str, user_ids)))
+    if key not in ctx.memo:
+        wanted = await _resolve_user_ids(ctx, user_ids)
+        if not access.grader:  # graders skip these checks in Canvas; their bad ids fail as NOT_STUDENTS below
+            enrolled = {e.user_id for e in await ctx.loaders.enrollments_by_course.load(access.course_id)}
+            if any(u not in enrolled for u in wanted):
+                raise BadUserInput(NOT_ENROLLED)
+            if not all(access.may_read_student(u) for u in wanted):
+                raise Forbidden(NOT_AUTHORIZED_GRADES)
+        ctx.memo[key] = wanted
+    return ctx.memo[key]
+
+
 async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
                           section_id: str | None) -> Students:
     """The students of the course a request may read, per user_ids or section_id (spec §3.1)."""
+    wanted = await requested_users(ctx, access, user_ids)
     if user_ids is not None and section_id is not None:
         raise BadUserInput(BOTH_USER_FILTERS)
-    if not access.grader and user_ids is None:
-        raise Forbidden(NO_ALL_GRADES)
     course_id = access.course_id
     enrollments = await ctx.loaders.enrollments_by_course.load(course_id)
     section = None
@@ -76,20 +99,15 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
         if visible is not None and e.section_id not in visible:
             continue
         student_enrollments.setdefault(e.user_id, []).append(e)
-    if user_ids is None:
+    if wanted is None:
         ids = sorted(student_enrollments)
         return Students(ids, student_enrollments)
 
-    wanted = await _resolve_user_ids(ctx, user_ids)
-    enrolled = {e.user_id for e in enrollments}
-    if any(u not in enrolled for u in wanted):
-        raise BadUserInput(NOT_ENROLLED)
-    if not all(access.may_read_student(u) for u in wanted):
-        raise Forbidden(NOT_AUTHORIZED_GRADES)
-    if visible is not None and any(u not in student_enrollments for u in wanted):
-        raise Forbidden(NOT_AUTHORIZED_GRADES)  # a section-limited grader outside their sections
-    if any(u not in student_enrollments for u in wanted):
+    students = {e.user_id for e in enrollments if e.role == "student"}
+    if any(u not in students for u in wanted):
         raise BadUserInput(NOT_STUDENTS)
+    if any(u not in student_enrollments for u in wanted):
+        raise Forbidden(NOT_AUTHORIZED_GRADES)  # a section-limited grader outside their sections
     ids = sorted(wanted)
     return Students(ids, {u: student_enrollments[u] for u in ids})
 

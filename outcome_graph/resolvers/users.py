@@ -23,12 +23,14 @@ async def visible_user(ctx, raw_id, *, strict: bool = False):
         return row
     mine, theirs = (await ctx.loaders.enrollments_by_user.load_many([viewer.user_id, user_id])) \
         if viewer.user_id is not None else ([], [])
-    their_courses = {e.course_id for e in theirs if e.state != "deleted"}
+    their_sections = {(e.course_id, e.section_id) for e in theirs if e.state != "deleted"}
+    their_courses = {course for course, _ in their_sections}
     for e in mine:
         if e.course_id not in their_courses:
             continue
-        if e.role in GRADER_ROLES and e.state in GRADER_STATES:
-            return row
+        if e.role in GRADER_ROLES and e.state in GRADER_STATES and (
+                not e.limit_to_section or (e.course_id, e.section_id) in their_sections):
+            return row  # a section-limited grader sees only the people of their sections (DESIGN.md §5)
         if e.role == "observer" and e.state in READER_STATES and e.associated_user_id == user_id:
             return row
     if strict:

@@ -98,23 +98,6 @@ VIEWER = {"teacher": 1, "ta": 2, "observer": 3, "student": 101}
 # Each has a strict xfail reproducer below; the property tests step around exactly these inputs until its fix
 # lands (the reproducer then XPASSes and fails the run: drop the filter with the mark).
 
-def known_sort_outcome_id_bug(raw) -> bool:
-    """resolvers/rollups.py `_parse_sort` takes "0" and ids past 64 bits (a 500 on the database)."""
-    text = str(raw).strip()
-    return text.isascii() and text.isdigit() and canonical_id(text) is None
-
-
-def known_id_cursor_bug(sort, key, everyone) -> bool:
-    """resolvers/rollups.py `_ordered`: with no sortBy, a cursor whose student left the selection restarts."""
-    return sort is None and str(key[0]) not in everyone
-
-
-def known_sis_nul_bug(raw) -> bool:
-    """resolvers/students.py sends `sis_user_id:` values to the database as they are; PostgreSQL refuses NUL."""
-    return any(str(v).strip().startswith("sis_user_id:") and "\x00" in str(v)
-               for v in (raw if isinstance(raw, list) else [raw]))
-
-
 def known_bundle_bug(doc) -> bool:
     """db/bundle.py checks neither NUL in text (PostgreSQL refuses it) nor a sis_user_id held by another stored
     user (UNIQUE constraint): both fail as driver errors while writing, not as a BundleError."""
@@ -180,8 +163,6 @@ async def test_ids_answer_like_their_canonical_form_or_a_clear_error(api, name, 
         to = (lambda v: canonical_user(v, VIEWER.get(role))) if form == "users" else canonical_id
         canon = [to(v) for v in raw]
         same = None if None in canon else {"ids": [str(c) for c in canon]}
-    assume(not (name == "rollups_sort" and known_sort_outcome_id_bug(raw)))
-    assume(not (form == "users" and known_sis_nul_bug(raw)))
     body = await post(api, query, variables, role)
     if same is None:
         assert body.get("errors"), (variables, body)  # no valid id: a clear error (checked by post)
@@ -222,7 +203,6 @@ async def test_query_user_takes_a_sis_user_id(api):
     assert body == {"data": {"user": {"id": "101"}}}
 
 
-@pytest.mark.xfail(strict=True, reason="known_sis_nul_bug: resolvers/students.py sends NUL to PostgreSQL")
 async def test_sis_user_id_with_nul_is_bad_input(api):
     body = await post(api, ID_QUERIES["results_users"][0], {"ids": ["sis_user_id:\x00"]})
     if api.engine.dialect.name == "sqlite":
@@ -230,7 +210,6 @@ async def test_sis_user_id_with_nul_is_bad_input(api):
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-@pytest.mark.xfail(strict=True, reason="known_sort_outcome_id_bug: resolvers/rollups.py _parse_sort skips parse_id")
 @pytest.mark.parametrize("value", ["0", "9223372036854775808"])
 async def test_sort_outcome_id_must_be_a_valid_id(api, value):
     body = await post(api, "query($id: ID) { course(id: 1) { outcomeRollups(sortBy: OUTCOME, sortOutcomeId: $id) "
@@ -238,8 +217,6 @@ async def test_sort_outcome_id_must_be_a_valid_id(api, value):
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-@pytest.mark.xfail(strict=True, reason="known_id_cursor_bug: resolvers/rollups.py _ordered has no sentinel "
-                                       "for the default (id) order")
 async def test_id_ordered_rollups_continue_after_a_student_who_left(api):
     page = await post(api, "query($after: String) { course(id: 1) { outcomeRollups(after: $after) "
                            "{ edges { node { user { id } } } } } }", {"after": encode(["rollup:id:asc", 1000])})
@@ -332,7 +309,6 @@ async def test_rollup_cursors_page_after_their_key_or_fail_clearly(api, sort, or
     everyone = [e["node"]["user"]["id"] for e in full["outcomeRollups"]["edges"]]
     got = [e["node"]["user"]["id"] for e in body["data"]["course"]["outcomeRollups"]["edges"]]
     key = decode(after)[1:]
-    assume(not known_id_cursor_bug(sort, key, everyone))
     if sort != "OUTCOME":  # pages follow the cursor's sort key (by id, or by name key then id)
         keys = [decode(e["cursor"])[1:] for e in full["outcomeRollups"]["edges"]]
         later = [u for u, k in zip(everyone, keys) if (k > key if order == "ASC" else k < key)]
