@@ -124,10 +124,10 @@ class Course:
                 out[key] = score
         return out
 
-    def aggregates(self, stat: str, users: Iterable[int] | None = None,
-                   outcomes: Iterable[int] | None = None) -> dict[int, RollupScore]:
+    def aggregates(self, stat: str, users: Iterable[int] | None = None, outcomes: Iterable[int] | None = None,
+                   *, grader: bool = True) -> dict[int, RollupScore]:
         per: dict[int, list[RollupScore]] = {}
-        for (_, oid), s in sorted(self.rollups(users, outcomes).items()):
+        for (_, oid), s in sorted(self.rollups(users, outcomes, grader=grader).items()):
             per.setdefault(oid, []).append(s)
         return {oid: aggregate(scores, stat) for oid, scores in per.items()}
 
