@@ -275,3 +275,29 @@ async def test_outcome_result_entities(roles):
             seen = r["user_id"] in readable and (kind == "grader" or not (r["hidden"] or C.muted(r)))
             want.append({"id": str(i), "score": r["score"]} if seen else None)
         assert body["data"]["_entities"] == want, role
+
+
+USER_ENTRY = """query($id: ID!) { user(id: $id) { id
+  outcomeRollups(courseId: "1") { user { id } sections { id }
+    scores { outcome { id } score count title submittedAt hidePoints } }
+  outcomeResults(courseId: "1", first: 100) { totalCount edges { node { id } } } } }"""
+
+
+async def test_user_entry_points_apply_the_course_rules(roles):
+    """User.outcomeRollups and User.outcomeResults (for other subgraphs) answer what Course's fields answer."""
+    for role, uid in [("teacher", 121), ("unposted_results", 121), ("observer", 107), ("ta", 105), ("student", 101),
+                      ("admin", 103), ("hidden_results", 103)]:
+        kind, _ = ROLES[role]
+        grader = kind == "grader"
+        body = await ask(roles, role, USER_ENTRY, {"id": str(uid)})
+        assert not body.get("errors"), (role, body)
+        user = body["data"]["user"]
+        sections = {uid: [11]} if role == "ta" else None
+        assert comparable([user["outcomeRollups"]]) == \
+            expected_nodes(C, [uid], C.outcome_ids(), grader=grader, sections=sections), role
+        results = user["outcomeResults"]
+        assert [e["node"]["id"] for e in results["edges"]] == results_of([uid], grader=grader), role
+        assert results["totalCount"] == len(results["edges"])
+    for role, uid in [("student", 102), ("observer", 101), ("ta", 101), ("designer", 101)]:
+        body = await ask(roles, role, USER_ENTRY, {"id": str(uid)})
+        assert body["data"] == {"user": None} and error_of(body) == NOT_IN_COURSE, role
