@@ -28,8 +28,9 @@ class ContributingAlignment:
 @dataclass
 class Contributing:
     outcome_id: int
-    alignments: list[ContributingAlignment]
+    alignments: list[ContributingAlignment]  # de-duplicated by alignment_id (spec §5.1)
     scores: list  # rows: user_id, alignment_id, score, submitted_at, assessed_at
+    labels: dict[int, str]  # alignment row id -> the listed alignment_id its results count under
 
 
 async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_assignment_alignments: bool,
@@ -42,7 +43,7 @@ async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_as
     students = await select_students(ctx, access, user_ids, None)
     rows = await ctx.loaders.alignments_by_course_outcome.load((course_id, oid))
     assets = await ctx.loaders.asset_by_id.load_many([r.asset_id for r in rows])
-    alignments = []
+    alignments, labels = [], {}
     for row, asset in zip(rows, assets):
         if only_assignment_alignments and asset.type not in ASSIGNMENT_TYPES:
             continue
@@ -50,13 +51,15 @@ async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_as
             continue
         # Quizzes count through their assignment: Canvas's indirect alignments (spec §5.1).
         prefix = f"I_{asset.id}" if asset.type == "quiz" else f"D_{row.id}"
-        alignments.append(ContributingAlignment(prefix, row.id, asset))
+        if prefix not in labels.values():  # a quiz aligned through two banks is listed once (spec §5.1 union)
+            alignments.append(ContributingAlignment(prefix, row.id, asset))
+        labels[row.id] = prefix
     scores = []
-    if alignments and students.ids:
+    if labels and students.ids:
         r = m.OutcomeResult
         stmt = (joined(select(r.user_id, r.alignment_id, r.score, r.submitted_at, r.assessed_at))
                 .where(counted(course_id), r.outcome_id == oid, r.user_id.in_(students.ids),
-                       r.alignment_id.in_([a.alignment_row_id for a in alignments]))
+                       r.alignment_id.in_(list(labels)))
                 .order_by(r.user_id, r.alignment_id, r.id))
         scores = list(await ctx.reader.rows(stmt))
-    return Contributing(oid, alignments, scores)
+    return Contributing(oid, alignments, scores, labels)

@@ -52,7 +52,7 @@ class ContributingScores:
 
     @classmethod
     def from_result(cls, course_id: int, c: Contributing) -> "ContributingScores":
-        ids = {a.alignment_row_id: a.alignment_id for a in c.alignments}
+        ids = c.labels
         return cls(
             alignments=[ContributingAlignment(
                 alignment_id=a.alignment_id, associated_asset_id=strawberry.ID(str(a.asset.id)),
