@@ -245,7 +245,9 @@ NESTED = """query($after: String) { course(id: 1) { outcomeResults(first: 100, a
   pageInfo { hasNextPage endCursor }
   edges { node { id score possible percent mastery hidden hidePoints submittedOrAssessedAt
     user { id name sortableName }
-    outcome { id title group { id title } path { id parts { name } } alignments { id name assetString } }
+    outcome { id title pointsPossible masteryPoints calculationMethod calculationInt
+              ratings { description points mastery color }
+              group { id title } path { id parts { name } } alignments { id name assetString } }
     alignment { id name htmlUrl assetString }
     assignment { id name htmlUrl assetString } } } } } }"""
 
@@ -253,6 +255,23 @@ NESTED = """query($after: String) { course(id: 1) { outcomeResults(first: 100, a
 def asset_string(asset: dict) -> str:
     kind = "assessment_question_bank" if asset["type"] == "question_bank" else asset["type"]
     return f"{kind}_{asset['id']}"
+
+
+INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery"}
+
+
+def outcome_scoring(c: Course, outcome: dict) -> dict:
+    """An outcome's scoring fields as a course shows them: its scale and method win (spec §4.2)."""
+    pp, mp = c.points(outcome["id"])
+    scoring = c.scoring(outcome["id"])
+    if c.scale:
+        ratings = [{"description": r["description"], "points": float(r["points"]), "mastery": r["mastery"],
+                    "color": r["color"]} for r in c.scale["ratings"]]
+    else:
+        ratings = [{"description": r["description"], "points": float(r["points"]), "mastery": None, "color": None}
+                   for r in sorted(outcome["ratings"], key=lambda r: -r["points"])]
+    return {"pointsPossible": pp, "masteryPoints": mp, "calculationMethod": scoring.method.upper(),
+            "calculationInt": scoring.calc_int if scoring.method in INT_METHODS else None, "ratings": ratings}
 
 
 def expected_node(c: Course, r: dict) -> dict:
@@ -273,7 +292,7 @@ def expected_node(c: Course, r: dict) -> dict:
         "mastery": r["mastery"], "hidden": r["hidden"], "hidePoints": r["hide_points"],
         "submittedOrAssessedAt": None if at is None else datetime.fromisoformat(at),
         "user": {"id": str(user["id"]), "name": user["name"], "sortableName": user["sortable_name"]},
-        "outcome": {"id": str(outcome["id"]), "title": outcome["title"],
+        "outcome": {"id": str(outcome["id"]), "title": outcome["title"], **outcome_scoring(c, outcome),
                     "group": {"id": str(group["id"]), "title": group["title"]},
                     "path": {"id": str(outcome["id"]), "parts": [{"name": n} for n in path + [outcome["title"]]]},
                     "alignments": [{"id": str(a["id"]), "name": c.assets[a["asset_id"]]["name"],
@@ -302,6 +321,35 @@ async def test_every_nested_field_of_every_result(api):
         assert g == e
     kinds = {n["alignment"]["assetString"].rsplit("_", 1)[0] for n in got}
     assert kinds == {"assignment", "quiz", "rubric"} and any(n["assignment"] is None for n in got)
+
+
+async def test_outcomes_reached_through_a_course_show_its_scale_and_method(empty_api):
+    scale = {"ratings": [{"description": "Top", "points": 4, "mastery": False, "color": "0374B5"},
+                         {"description": "Mastery", "points": 3, "mastery": True, "color": "0B874B"},
+                         {"description": "None", "points": 0, "mastery": False, "color": "E0061F"}]}
+    c = CourseBuilder(mastery_scale=scale, calculation_method={"method": "n_mastery", "int": 2})
+    c.section(10)
+    c.teacher(1)
+    c.student(21, "A, A")
+    g = c.group("Strand")
+    c.outcome(50, method="latest", group=g)
+    c.outcome(51, method="decaying_average", calc_int=40, points_possible=10, mastery_points=6)
+    for oid in (50, 51):
+        c.result(21, c.align(oid, c.asset()), 2.0, possible=5.0)
+    await c.load(empty_api, teacher=1)
+    course = Course(c.doc())
+    got = await gql(empty_api, NESTED, {})
+    nodes = [e["node"] for e in got["course"]["outcomeResults"]["edges"]]
+    for node in nodes:
+        at = node["submittedOrAssessedAt"]
+        node["submittedOrAssessedAt"] = None if at is None else datetime.fromisoformat(at)
+    assert nodes == [expected_node(course, r) for r in course.visible_results(include_hidden=True)]
+    assert {n["outcome"]["calculationMethod"] for n in nodes} == {"N_MASTERY"}
+    # the outcome on its own (no course to take a scale from) shows its own scoring
+    own = await gql(empty_api, "{ outcome(id: 51) { pointsPossible masteryPoints calculationMethod calculationInt "
+                               "ratings { points } } }")
+    assert own["outcome"] == {"pointsPossible": 10.0, "masteryPoints": 6.0, "calculationMethod": "DECAYING_AVERAGE",
+                              "calculationInt": 40, "ratings": [{"points": 5.0}, {"points": 3.0}, {"points": 0.0}]}
 
 
 # ---------------------------------------------------------------- errors (spec §3.9) and bad paging input
