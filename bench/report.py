@@ -93,7 +93,7 @@ def table(result: dict) -> str:
                                                       if r.get("statements") is not None and r["id"] not in
                                                       ("B2", "B3", "B8") else []))
         lines.append(f"| {r['id']} | {r['workload']} | {_ms(r.get('floor_median_s'))} | "
-                     f"{_ms(r.get('product_median_s'))} | {'-' if ratio is None else f'{ratio:.2f}x'} | "
+                     f"{_ms(r.get('product_median_s'))} | {'-' if ratio is None else f'{ratio:.3g}x'} | "
                      f"{r['goal']} | {r['status']} | {notes} |")
     lines.append("")
     lines.append("floor/product = medians (B10/B11: wrk p50 latency); ratio = median of pairwise product/floor "
