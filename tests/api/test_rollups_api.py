@@ -120,7 +120,7 @@ async def test_every_argument_at_sizes_0_1_and_10(wide):
         ({"group": "23"}, everyone, list(range(302, 312))),
     ]
     for variables, users, selected in cases:
-        for first in (1, 10, 100):
+        for first in (4, 100):
             nodes, pages = await rollup_pages(wide, variables, first)
             assert comparable(nodes) == expected_nodes(c, users, selected), (variables, first)
             assert pages[0]["totalCount"] == len(users)
