@@ -454,3 +454,27 @@ async def test_observer_and_token_for_a_section_12_student(api):
     assert (await all_pages(api, {"userIds": ["121"]}, 100, as_="teacher"))[0] == graded
     assert (await all_pages(api, {"userIds": ["107"]}, 100, as_="observer"))[0] == \
         ids_of(DEMO_COURSE.visible_results([107], grader=False))
+
+
+async def test_non_ascii_capitals_sort_as_their_lower_case_on_every_database(empty_api):
+    """Results and rollups (STUDENT) follow the same name order on SQLite and PostgreSQL (resolvers/results.py
+    name_key promises it). SQLite's lower() folds ASCII only, so 'Ölz' sorts before 'öberg' there."""
+    c = CourseBuilder()
+    c.section(10)
+    c.teacher(1)
+    c.student(21, "Anna Ölz", sortable_name="Ölz, Anna")
+    c.student(22, "Bo öberg", sortable_name="öberg, Bo")
+    al = c.align(c.outcome(50), c.asset())
+    for uid in (21, 22):
+        c.result(uid, al, 1.0, possible=5.0)
+    await c.load(empty_api, teacher=1)
+    results = page_of(await gql(empty_api, """{ course(id: 1) { outcomeResults { totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id user { id } } } } } }"""))
+    rollups = await gql(empty_api, "{ course(id: 1) { outcomeRollups(sortBy: STUDENT) { edges { node { user { id } } } } } }")
+    by_results = [e["node"]["user"]["id"] for e in results["edges"]]
+    by_rollups = [e["node"]["user"]["id"] for e in rollups["course"]["outcomeRollups"]["edges"]]
+    assert by_rollups == ["22", "21"]  # Python's and PostgreSQL's lower(): "öberg" < "ölz"
+    if empty_api.engine.dialect.name == "sqlite" and by_results != by_rollups:
+        pytest.xfail("known: SQLite lower() folds ASCII only; name_key needs a Unicode lower registered on SQLite "
+                     "connections (db/engine.py), outside this change")
+    assert by_results == by_rollups
