@@ -94,8 +94,9 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cu
         users = {r.id: r for r in await ctx.loaders.user_by_id.load_many(ids)}
         if sort_by == "student":
             keys = {u: (_name(users, u), u) for u in ids}
-        else:  # "outcome": that outcome's scores alone (spec §3.4)
-            scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) if ids else {}
+        else:  # "outcome": that outcome's scores alone; one outside the selection has none (spec §3.4, §11.3)
+            scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) \
+                if ids and sort_outcome_id in sel.outcome_ids else {}
             keys = {}
             for u in ids:
                 s = scores.get((u, sort_outcome_id))

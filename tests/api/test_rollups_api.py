@@ -212,6 +212,17 @@ async def test_sorting_by_an_outcome_that_is_not_in_the_course_puts_everyone_mis
     assert users_of(nodes) == [12, 13, 11]
 
 
+async def test_sorting_by_an_outcome_outside_the_selected_ones_finds_every_score_missing(wide):
+    """Canvas sorts the rollups it computed, which hold the selected outcomes only (spec §3.4, §11.3)."""
+    c = wide.course
+    names = name_order(c, c.students())
+    for variables in ({"outcomeIds": ["306"]}, {"group": "22"}):
+        nodes, _ = await rollup_pages(wide, {**variables, "sortBy": "OUTCOME", "sortOutcomeId": "305"}, 100)
+        assert users_of(nodes) == names, variables
+    nodes, _ = await rollup_pages(wide, {"outcomeIds": ["305", "306"], "sortBy": "OUTCOME", "sortOutcomeId": "305"}, 4)
+    assert users_of(nodes) == score_order(c, c.students(), 305)
+
+
 # ---------------------------------------------------------------- spec §8 row 52: several sections
 
 async def test_spec_row_52_a_student_in_three_sections_is_one_rollup_with_three_sections(empty_api):
