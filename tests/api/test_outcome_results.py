@@ -478,3 +478,19 @@ async def test_non_ascii_capitals_sort_as_their_lower_case_on_every_database(emp
         pytest.xfail("known: SQLite lower() folds ASCII only; name_key needs a Unicode lower registered on SQLite "
                      "connections (db/engine.py), outside this change")
     assert by_results == by_rollups
+
+
+async def test_results_of_a_deleted_alignment_or_deleted_results_do_not_count(api):
+    from sqlalchemy import update
+
+    from outcome_graph.db import models as m
+
+    async with api.engine.begin() as conn:
+        await conn.execute(update(m.Alignment).where(m.Alignment.id == 402).values(deleted=True))
+        await conn.execute(update(m.OutcomeResult).where(m.OutcomeResult.id == 1002).values(deleted=True))
+    gone = {str(r["id"]) for r in DEMO_DOC["results"] if r["alignment_id"] == 402} | {"1002"}
+    expected = [i for i in ids_of(DEMO_COURSE.visible_results()) if i not in gone]
+    ids, pages = await all_pages(api, {}, 100)
+    assert ids == expected and pages[0]["totalCount"] == len(expected)
+    outcome = await gql(api, '{ course(id: 1) { outcomes(outcomeIds: ["201"]) { alignments { id } } } }')
+    assert outcome["course"]["outcomes"] == [{"alignments": [{"id": "401"}, {"id": "403"}]}]
