@@ -3,8 +3,8 @@
 A gateway resolves `directoryUsers { outcomeRollups(courseId: 1) }` as one `_entities` call with N User
 representations; resolving each User.outcomeRollups on its own costs ~3 statements per user. Here the
 calls of one request join a DataLoader keyed by (course, student, outcome ids) and are answered by one
-rollups_page per (course, outcome ids), with Course.outcomeRollups' access checks. Wire-up: in
-schema/user.py, User.outcome_rollups imports student_rollup from here instead of schema/rollup.py.
+rollups_page per (course, outcome ids), with Course.outcomeRollups' access checks (User.outcome_rollups in
+schema/user.py resolves through student_rollup here).
 """
 
 from __future__ import annotations

@@ -154,20 +154,3 @@ async def mastery_distributions(info, sel: Selection, add_defaults: bool) -> lis
             total_students=total, _outcome_id=row.id, _course_id=sel.access.course_id))
     return out
 
-
-async def student_rollup(info, course_id, user_id, outcome_ids) -> Rollup | None:
-    """One student's rollup, through the same selection and access checks as Course.outcomeRollups."""
-    from outcome_graph.resolvers.ids import parse_id
-    from outcome_graph.resolvers.rollups import rollups_page
-
-    cid = parse_id(course_id, "course id")
-    page, sel = await rollups_page(info.context, cid, user_ids=[user_id], section_id=None, outcome_ids=outcome_ids,
-                                   outcome_group_id=None, exclude=None, sort_by=None, sort_outcome_id=None,
-                                   sort_order=None, first=1, after=None)
-    if not page.items:
-        return None
-    row = page.items[0]
-    outcomes = await course_outcomes(info, cid, sel.outcome_ids)
-    user = await info.context.loaders.user_by_id.load(row.user_id)
-    return Rollup(user=User.from_row(user), scores=[RollupScore.from_score(outcomes[o], s) for o, s in row.scores],
-                  _section_ids=row.sections)

@@ -31,7 +31,7 @@ class User:
                                   "subgraphs reach our rollups from their users.")
     async def outcome_rollups(self, info: strawberry.Info, course_id: strawberry.ID,
                               outcome_ids: Optional[list[strawberry.ID]] = None) -> Optional[RollupRef]:
-        from outcome_graph.schema.rollup import student_rollup
+        from outcome_graph.schema.federation import student_rollup
 
         return await student_rollup(info, course_id, self.id, outcome_ids)
 

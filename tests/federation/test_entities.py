@@ -80,15 +80,11 @@ USER_RESULTS = """query($r: [_Any!]!) {
 STUDENTS = [STUDENT, 102, 103, 104, OBSERVED_STUDENT]
 
 
-@pytest.mark.xfail(strict=True, reason="known_user_rollups_n_plus_1: User.outcomeRollups runs one rollups_page per "
-                                       "user (about 3 statements each); outcome_graph/schema/federation.py batches it")
 async def test_user_rollups_of_many_entities_cost_what_one_costs(api):
     single = await api.statements(USER_ROLLUPS, refs("User", STUDENTS[:1]), as_="teacher")
     assert await api.statements(USER_ROLLUPS, refs("User", STUDENTS), as_="teacher") == single
 
 
-@pytest.mark.xfail(strict=True, reason="known_user_rollups_non_student: User.outcomeRollups is BAD_USER_INPUT for a "
-                                       "non-student, where its description promises null")
 async def test_user_rollups_are_null_for_a_non_student(api):
     data = await api.query(USER_ROLLUPS, refs("User", [1, STUDENT]), as_="teacher")
     assert [e["outcomeRollups"] and e["outcomeRollups"]["user"]["id"] for e in data["_entities"]] == [None, "101"]
