@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -107,8 +108,21 @@ def cmd_serve(args) -> int:
               f"  teacher token (Grace Hopper):  {teacher}\n"
               f"  student token (user {DEMO_STUDENT}):     {student}\n"
               f"  send one as the header  Authorization: Bearer <token>", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    # uvicorn catches SIGTERM, shuts down gracefully (requests in flight finish, then the app's lifespan stops
+    # the job worker and the engine) and then raises the signal again for the handler it found installed, so
+    # that handler decides how the process ends. The default one kills it (exit status -15 / 143), which a
+    # supervisor reads as a crash: a requested, completed shutdown exits 0.
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _exit_on_sigterm(signum, frame) -> None:
+    """SIGTERM outside uvicorn's own handler: before serving starts, or re-raised after its graceful shutdown."""
+    raise SystemExit(0)
 
 
 def cmd_worker(args) -> int:

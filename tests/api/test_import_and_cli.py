@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -148,3 +149,42 @@ def test_serve_demo_prints_tokens_and_serves_graphiql(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def test_serve_shuts_down_gracefully_on_sigterm_and_exits_0(tmp_path):
+    """SIGTERM (what a supervisor sends): uvicorn's graceful shutdown lets the request in flight finish, the
+    lifespan stops the worker, and the process exits 0 (uvicorn re-raises the signal; unhandled, the
+    process died by it: exit status -15)."""
+    port = _free_port()
+    proc = subprocess.Popen([*CLI, "serve", "--database", f"sqlite:///{tmp_path / 'serve.db'}", "--port", str(port)],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/healthz").json() == {"status": "ok"}
+                break
+            except httpx.ConnectError:
+                assert proc.poll() is None and time.monotonic() < deadline, "serve did not come up"
+                time.sleep(0.1)
+        # A request in flight at SIGTERM: headers and half of the body sent, the rest after the signal.
+        body = json.dumps({"query": "{ __typename }"}).encode()
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(b"POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body) + body[:5])
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            time.sleep(0.5)
+            assert proc.poll() is None, "the server must wait for the request in flight"
+            conn.sendall(body[5:])
+            response = b""
+            while chunk := conn.recv(65536):
+                response += chunk
+        assert response.startswith(b"HTTP/1.1 200 ") and response.endswith(b'{"data":{"__typename":"Query"}}')
+        assert proc.wait(timeout=10) == 0
+        log = proc.stdout.read()
+        assert "Application shutdown complete" in log and "Traceback" not in log
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
