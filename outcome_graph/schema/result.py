@@ -8,6 +8,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
+from outcome_graph.resolvers.paging import Page
 from outcome_graph.resolvers.results import outcome_results_page, visible_result
 from outcome_graph.schema.outcome import Alignment, Outcome
 from outcome_graph.schema.paging import PageInfo
@@ -106,8 +107,11 @@ class OutcomeResultConnection:
         return [e.node for e in self.edges]
 
 
-async def resolve_outcome_results(info: strawberry.Info, course_id: int, **kw) -> OutcomeResultConnection:
-    page = await outcome_results_page(info.context, course_id, **kw)
+def result_connection(page: Page) -> OutcomeResultConnection:
     return OutcomeResultConnection(
         edges=[OutcomeResultEdge(cursor=c, node=OutcomeResult.from_row(row)) for row, c in zip(page.items, page.cursors)],
         page_info=PageInfo.from_page(page), total_count=page.total)
+
+
+async def resolve_outcome_results(info: strawberry.Info, course_id: int, **kw) -> OutcomeResultConnection:
+    return result_connection(await outcome_results_page(info.context, course_id, **kw))

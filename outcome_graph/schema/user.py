@@ -41,13 +41,13 @@ class User:
                               outcome_ids: Optional[list[strawberry.ID]] = None,
                               include_hidden: Optional[bool] = False, first: Optional[int] = 10,
                               after: Optional[str] = None) -> ResultsRef:
-        from outcome_graph.resolvers.ids import parse_id
-        from outcome_graph.schema.result import resolve_outcome_results
+        from outcome_graph.resolvers.user_results import user_results_page
+        from outcome_graph.schema.result import result_connection
 
-        return await resolve_outcome_results(
-            info, parse_id(course_id, "course id"), user_ids=[self.id], outcome_ids=outcome_ids,
-            outcome_group_id=None, section_id=None, include_hidden=bool(include_hidden),
-            first=10 if first is None else first, after=after)
+        # Batched over the request's users (a gateway's _entities call), one statement per batch.
+        return result_connection(await user_results_page(
+            info.context, course_id, self.id, outcome_ids=outcome_ids, include_hidden=bool(include_hidden),
+            first=10 if first is None else first, after=after))
 
     @classmethod
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "User | None":

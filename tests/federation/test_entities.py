@@ -6,8 +6,6 @@ async resolve_reference once per representation, and the per-request DataLoaders
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import NO_RESULTS, OBSERVED_STUDENT, STUDENT, TWO_SECTION_STUDENT
 
 ENTITIES = """query($r: [_Any!]!) {
@@ -90,9 +88,6 @@ async def test_user_rollups_are_null_for_a_non_student(api):
     assert [e["outcomeRollups"] and e["outcomeRollups"]["user"]["id"] for e in data["_entities"]] == [None, "101"]
 
 
-@pytest.mark.xfail(strict=True, reason="known_user_results_n_plus_1: User.outcomeResults pages each user on its own "
-                                       "(about 4 statements each); needs a per-parent page (ROW_NUMBER() OVER "
-                                       "(PARTITION BY user), CONVENTIONS 5)")
 async def test_user_results_of_many_entities_cost_what_one_costs(api):
     single = await api.statements(USER_RESULTS, refs("User", STUDENTS[:1]), as_="teacher")
     assert await api.statements(USER_RESULTS, refs("User", STUDENTS), as_="teacher") == single

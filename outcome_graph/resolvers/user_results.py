@@ -1,0 +1,139 @@
+"""User.outcomeResults, batched: the pages of N users in one statement, not one page per user.
+
+A gateway resolves `users { outcomeResults(courseId: 1) }` as one `_entities` call with N User
+representations. Each page keeps Course.outcomeResults' checks (in its order), visibility rules, order and
+cursors (resolvers/results.py), but the pages of one batch come from one statement: ROW_NUMBER() OVER
+(PARTITION BY user) cuts each user's page, COUNT(*) OVER (PARTITION BY user) gives its totalCount
+(CONVENTIONS 5, never a LIMIT inside a batch).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Optional
+
+from sqlalchemy import func, or_, select, true, tuple_
+from strawberry.dataloader import DataLoader
+
+from outcome_graph.db import models as m
+from outcome_graph.db.results import counted, joined
+from outcome_graph.errors import DomainError, Forbidden
+from outcome_graph.resolvers.access import course_access
+from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.outcomes import select_outcome_ids
+from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
+from outcome_graph.resolvers.results import HIDDEN_FOR_GRADERS, RESULT_COLUMNS, name_key
+from outcome_graph.resolvers.students import requested_users, select_students
+
+r, u = m.OutcomeResult, m.User
+_LOADER = "loader:result_pages_by_user"
+
+
+class UserResultsKey(NamedTuple):
+    """One User.outcomeResults field: the course, the user and the field's arguments as given."""
+
+    course_id: int
+    user_id: int
+    outcome_ids: Optional[tuple[str, ...]]
+    include_hidden: bool
+    first: int
+    after: Optional[str]
+
+
+class _Group(NamedTuple):
+    """Pages one statement answers: same course, outcomes, arguments and viewer rights."""
+
+    course_id: int
+    outcome_ids: tuple[int, ...]
+    include_hidden: bool
+    include_muted: bool
+    first: int
+    cursor: Optional[tuple]
+
+
+async def _checked(ctx, key: UserResultsKey) -> _Group | None:
+    """outcome_results_page's checks, in its order, for one user; None when the page is empty anyway."""
+    access = await course_access(ctx, key.course_id)
+    if key.include_hidden and not access.grader:
+        raise Forbidden(HIDDEN_FOR_GRADERS)
+    user_ids = [str(key.user_id)]
+    await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
+    first = check_first(key.first, ctx.settings.max_page_size)
+    cursor = decode_cursor(key.after, "result", 4)
+    outcomes = await select_outcome_ids(ctx, key.course_id, parse_ids(key.outcome_ids, "outcome id"), None)
+    students = await select_students(ctx, access, user_ids, None)
+    if not students.ids or not outcomes:
+        return None
+    return _Group(key.course_id, tuple(sorted(outcomes)), key.include_hidden, access.grader, first,
+                  None if cursor is None else tuple(cursor))
+
+
+def _pages_statement(dialect: str, group: _Group, user_ids: list[int]):
+    """Every user's page (first + 1 rows past the cursor) and total, plus one row for a user past their last page."""
+    key = name_key(dialect)
+    order = (key, r.user_id, r.outcome_id, r.id)
+    past = tuple_(*order) > tuple_(*group.cursor) if group.cursor is not None else None
+    where = (counted(group.course_id, include_hidden=group.include_hidden, include_muted=group.include_muted),
+             r.user_id.in_(user_ids), r.outcome_id.in_(group.outcome_ids))
+    partition = (r.user_id,) if past is None else (r.user_id, past)
+    ranked = joined(select(
+        *RESULT_COLUMNS, key.label("name_key"),
+        (true() if past is None else past).label("past_cursor"),
+        func.count().over(partition_by=r.user_id).label("total"),
+        func.row_number().over(partition_by=partition, order_by=order).label("rank"),
+    )).join(u, u.id == r.user_id).where(*where).subquery()
+    # Rows before the cursor only carry the total of a user whose page is empty (one such row per user).
+    keep = ranked.c.rank <= group.first + 1
+    if past is not None:
+        keep = keep & or_(ranked.c.past_cursor, ranked.c.rank == 1)
+    return select(ranked).where(keep).order_by(ranked.c.user_id, ranked.c.past_cursor, ranked.c.rank)
+
+
+async def _pages(ctx, group: _Group, user_ids: list[int]) -> dict[int, Page]:
+    rows: dict[int, list] = {uid: [] for uid in user_ids}
+    totals: dict[int, int] = {}
+    for row in await ctx.reader.rows(_pages_statement(ctx.engine.dialect.name, group, user_ids)):
+        totals[row.user_id] = row.total
+        if row.past_cursor:
+            rows[row.user_id].append(row)
+    pages = {}
+    for uid, found in rows.items():
+        page = found[:group.first]
+        cursors = [encode_cursor("result", (x.name_key, x.user_id, x.outcome_id, x.id)) for x in page]
+        pages[uid] = Page(page, cursors, totals.get(uid, 0), len(found) > group.first, group.cursor is not None)
+    return pages
+
+
+async def _result_pages(ctx, keys: list[UserResultsKey]) -> list[Page | Exception]:
+    found: dict[UserResultsKey, Page | Exception] = {}
+    groups: dict[_Group, list[UserResultsKey]] = {}
+    for key in dict.fromkeys(keys):
+        try:
+            group = await _checked(ctx, key)
+        except DomainError as e:  # this user's error only: the other pages go on
+            found[key] = e
+            continue
+        if group is None:
+            found[key] = Page([], [], 0, False, key.after is not None)
+        else:
+            groups.setdefault(group, []).append(key)
+    for group, members in groups.items():
+        pages = await _pages(ctx, group, [k.user_id for k in members])
+        found.update((k, pages[k.user_id]) for k in members)
+    return [found[key] for key in keys]
+
+
+def result_pages_by_user(ctx) -> DataLoader:
+    """Per request (kept in ctx.memo, which lives as long as the request)."""
+    loader = ctx.memo.get(_LOADER)
+    if loader is None:
+        loader = ctx.memo[_LOADER] = DataLoader(load_fn=lambda keys: _result_pages(ctx, keys),
+                                                max_batch_size=1000)
+    return loader
+
+
+async def user_results_page(ctx, course_id, user_id, *, outcome_ids, include_hidden: bool, first: int,
+                            after: str | None) -> Page:
+    """User.outcomeResults(courseId, ...): what Course.outcomeResults(userIds: [user]) pages, batched."""
+    key = UserResultsKey(parse_id(course_id, "course id"), parse_id(user_id, "user id"),
+                         None if outcome_ids is None else tuple(map(str, outcome_ids)), include_hidden, first, after)
+    return await result_pages_by_user(ctx).load(key)
