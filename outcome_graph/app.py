@@ -18,12 +18,10 @@ from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from outcome_graph import graphiql
-from outcome_graph.auth import viewer_for
 from outcome_graph.body_limit import BodyLimitMiddleware
 from outcome_graph.context import Context
 from outcome_graph.db.engine import create_engine, writer
 from outcome_graph.db.migrate import upgrade
-from outcome_graph.errors import Unauthenticated
 from outcome_graph.jobs.worker import InProcessWorker
 from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
@@ -47,12 +45,23 @@ class GraphQLView(GraphQL):
         """Requests refused before execution (bad JSON, wrong method, ...) answer a GraphQL error body too."""
         if scope["type"] != "http":
             return await super().__call__(scope, receive, send)
+        request = Request(scope, receive)
         try:
-            response = await self.run(Request(scope, receive))
-        except HTTPException as e:
-            body = {"errors": [{"message": e.reason, "extensions": {"code": "BAD_USER_INPUT"}}]}
-            response = Response(self.encode_json(body), status_code=e.status_code, media_type="application/json")
-        await response(scope, receive, send)
+            try:
+                response = await self.run(request)
+            except HTTPException as e:
+                body = {"errors": [{"message": e.reason, "extensions": {"code": "BAD_USER_INPUT"}}]}
+                response = Response(self.encode_json(body), status_code=e.status_code, media_type="application/json")
+            await self._close_reads(request)  # before the bytes go out; a streamed response may read again
+            await response(scope, receive, send)
+        finally:
+            await self._close_reads(request)
+
+    @staticmethod
+    async def _close_reads(request: Request) -> None:
+        context = getattr(request.state, "context", None)
+        if context is not None:
+            await context.reader.close()
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson: invalid UTF-8, lone surrogates and deep nesting are JSON errors (400), not crashes."""
@@ -76,7 +85,7 @@ class GraphQLView(GraphQL):
                 or not cacheable(query, request_data.operation_name)):
             return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                 request_data)
-        key = ResponseCache.key(await data_version(context.engine), context.viewer, query,
+        key = ResponseCache.key(await data_version(context.reader), context.viewer, query,
                                 request_data.variables, request_data.operation_name)
         data = self.cache.get(key)
         if data is not None:
@@ -88,16 +97,13 @@ class GraphQLView(GraphQL):
         return result
 
     async def get_context(self, request, response) -> Context:
-        engine = self.state["engine"]
-        viewer, auth_error = None, None
-        try:
-            viewer = await viewer_for(engine, request.headers.get("authorization"))
-        except Unauthenticated as e:
-            auth_error = e
-        context = Context(engine=engine, writer=self.state["writer"], settings=self.settings, viewer=viewer,
-                          request=request, response=response, auth_error=auth_error)
+        context = Context(engine=self.state["engine"], writer=self.state["writer"], settings=self.settings,
+                          viewer=None, request=request, response=response)
+        request.state.context = context
         if request.scope["type"] == "websocket":
+            context.reader.shared = False  # the context lives as long as the socket: no long read transaction
             context.connection_params = None  # filled in from connection_init by strawberry's handler
+        await context.authenticate(request.headers.get("authorization"))
         return context
 
     async def on_ws_connect(self, context: Context):
@@ -105,10 +111,7 @@ class GraphQLView(GraphQL):
         params = getattr(context, "connection_params", None) or {}
         authorization = params.get("Authorization") or params.get("authorization")
         if isinstance(authorization, str) and context.viewer is None:
-            try:
-                context.viewer, context.auth_error = await viewer_for(context.engine, authorization), None
-            except Unauthenticated as e:
-                context.auth_error = e
+            await context.authenticate(authorization)
         return await super().on_ws_connect(context)
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import models
+from outcome_graph.db.batch import ENROLLMENT, rows_of
+from outcome_graph.db.reader import Reader
 from outcome_graph.db.tokens import hash_token
 from outcome_graph.errors import Unauthenticated
 
@@ -33,21 +34,28 @@ def bearer_token(authorization: str | None) -> str | None:
     return token
 
 
-async def viewer_for(engine: AsyncEngine, authorization: str | None) -> Viewer | None:
-    """None for anonymous requests; raises Unauthenticated for a bad, revoked or expired token."""
+async def viewer_for(reader: Reader, authorization: str | None) -> tuple[Viewer | None, list]:
+    """The viewer (None for anonymous requests) and their enrollments, read with the token in one statement.
+
+    Raises Unauthenticated for a bad, revoked or expired token. Nearly every field asks who the viewer is
+    in its course, so the enrollments come along (rows shaped as db.batch.enrollments_by_user gives them).
+    """
     token = bearer_token(authorization)
     if token is None:
-        return ANONYMOUS
-    t = models.ApiToken
-    async with engine.connect() as conn:
-        row = (await conn.execute(
-            select(t.user_id, t.is_admin, t.expires_at, t.revoked_at).where(t.token_hash == hash_token(token))
-        )).first()
-    if row is None:
+        return ANONYMOUS, []
+    t, e = models.ApiToken, models.Enrollment
+    rows = await reader.rows(
+        select(t.user_id.label("token_user_id"), t.is_admin, t.expires_at, t.revoked_at, *ENROLLMENT)
+        .select_from(t).outerjoin(e, e.user_id == t.user_id)
+        .where(t.token_hash == hash_token(token)).order_by(e.id))
+    if not rows:
         raise Unauthenticated("Invalid access token.")
+    row = rows[0]
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     if row.revoked_at is not None:
         raise Unauthenticated("Access token has been revoked.")
     if row.expires_at is not None and row.expires_at <= now:
         raise Unauthenticated("Access token has expired.")
-    return Viewer(user_id=row.user_id, is_admin=bool(row.is_admin))
+    enrollment = rows_of(ENROLLMENT, 4)
+    enrollments = [enrollment(r) for r in rows if r.id is not None]
+    return Viewer(user_id=row.token_user_id, is_admin=bool(row.is_admin)), enrollments

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from outcome_graph.auth import Viewer
+from outcome_graph.auth import Viewer, viewer_for
 from outcome_graph.db.reader import Reader
+from outcome_graph.errors import Unauthenticated
 from outcome_graph.resolvers.loaders import Loaders
 from outcome_graph.settings import Settings
 
@@ -29,3 +30,14 @@ class Context:
     def __post_init__(self) -> None:
         self.reader = Reader(self.engine)
         self.loaders = Loaders(self.reader)
+
+    async def authenticate(self, authorization: str | None) -> None:
+        """Sets the viewer from an Authorization header, or keeps the error for the first field needing one."""
+        try:
+            self.viewer, enrollments = await viewer_for(self.reader, authorization)
+        except Unauthenticated as e:
+            self.viewer, self.auth_error = None, e
+            return
+        self.auth_error = None
+        if self.viewer is not None and self.viewer.user_id is not None:
+            self.loaders.enrollments_by_user.prime(self.viewer.user_id, enrollments)

@@ -47,11 +47,9 @@ def _nodes(node):
             yield from _nodes(value)
 
 
-async def data_version(engine) -> int:
+async def data_version(reader) -> int:
     """Grows with every write of any course's data or scoring rules."""
-    async with engine.connect() as conn:
-        stmt = select(func.coalesce(func.sum(m.Course.data_version + m.Course.scoring_version), 0))
-        return int((await conn.execute(stmt)).scalar_one())
+    return int(await reader.scalar(select(func.coalesce(func.sum(m.Course.data_version + m.Course.scoring_version), 0))))
 
 
 class ResponseCache:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from typing import Any, Sequence
+from collections import defaultdict, namedtuple
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import Select, select, tuple_
 from sqlalchemy.engine import Row
@@ -27,6 +27,18 @@ LINK = (m.OutcomeLink.id, m.OutcomeLink.course_id, m.OutcomeLink.group_id, m.Out
 ENROLLMENT = (m.Enrollment.id, m.Enrollment.course_id, m.Enrollment.section_id, m.Enrollment.user_id,
               m.Enrollment.role, m.Enrollment.state, m.Enrollment.associated_user_id,
               m.Enrollment.limit_to_section)
+
+
+def labelled(columns: Sequence[Any], prefix: str) -> list[Any]:
+    """An entity's columns to select beside another's (a join that fills a loader: see `rows_of`)."""
+    return [c.label(prefix + c.key) for c in columns]
+
+
+def rows_of(columns: Sequence[Any], start: int) -> Callable[[Row], Any]:
+    """Cuts an entity's row, shaped as its loader's rows, out of a joined row whose `columns` begin at `start`."""
+    shape = namedtuple("Row", [c.key for c in columns])
+    end = start + len(columns)
+    return lambda row: shape._make(row[start:end])
 
 
 async def by_key(reader: Reader, columns: Sequence[Any], key: Any, keys: Sequence[Any]) -> list[Row | None]:

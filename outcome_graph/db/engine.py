@@ -48,8 +48,10 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    write = conn.get_execution_options().get("write")
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    options = conn.get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        return  # reads (db/reader.py): each statement is its own snapshot, as in PostgreSQL's READ COMMITTED
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("write") else "BEGIN")
 
 
 def writer(engine: AsyncEngine) -> AsyncEngine:

@@ -6,18 +6,15 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import select
-
 from outcome_graph.db import jobs
-from outcome_graph.db import models as m
 from outcome_graph.db.engine import writer
 from outcome_graph.errors import BadUserInput, NotFound
 from outcome_graph.resolvers.access import require_grader, require_viewer
 from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.users import resolve_user_ids
 
 INVALID_COURSE_OR_STUDENT = "Invalid course or student"  # spec §5.3
 ENQUEUE_STATES = frozenset({"active", "invited"})  # spec §5.3: not deleted, concluded or inactive
-SIS_PREFIX = "sis_user_id:"
 WATCH_INTERVAL = 0.5
 TERMINAL = frozenset({jobs.SUCCEEDED, jobs.FAILED})
 # What a watcher is told about: a change of any of these.
@@ -26,15 +23,7 @@ WATCHED = ("state", "progress", "run_after", "attempts", "error", "finished_at")
 
 async def _student(ctx, access, course_id: int, raw_user_id: Any) -> int:
     """An active student of the course the grader may see, else NOT_FOUND (spec §5.3)."""
-    text = str(raw_user_id).strip()
-    if text.startswith(SIS_PREFIX):
-        sis = text[len(SIS_PREFIX):]
-        found = None if "\x00" in sis else await ctx.reader.first(select(m.User.id).where(m.User.sis_user_id == sis))
-        if found is None:
-            raise NotFound(INVALID_COURSE_OR_STUDENT)
-        user_id = found[0]
-    else:
-        user_id = parse_id(text, "user id")
+    [user_id] = await resolve_user_ids(ctx, [raw_user_id])
     sections = access.grader_sections
     for e in await ctx.loaders.enrollments_by_course.load(course_id):
         if (e.user_id == user_id and e.role == "student" and e.state in ENQUEUE_STATES
@@ -60,7 +49,7 @@ async def enqueue_calculation(ctx, raw_course_id: Any, raw_user_id: Any | None):
 
 
 async def _load(ctx, job_id: int):
-    async with ctx.engine.connect() as conn:
+    async with ctx.reader.connection() as conn:
         return await jobs.get(conn, job_id)
 
 

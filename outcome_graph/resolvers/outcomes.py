@@ -29,11 +29,11 @@ async def ordered_links(ctx, course_id: int) -> list:
 
 
 async def select_outcome_ids(ctx, course_id: int, outcome_ids: list[int] | None,
-                             group_id: int | None) -> list[int]:
-    """Selected outcome ids in display order, validated with Canvas's messages (spec §3.5)."""
+                             group_id: int | None, *, ordered: bool = True) -> list[int]:
+    """Selected outcome ids, validated with Canvas's messages (spec §3.5); in display order when `ordered`."""
     if outcome_ids is not None and group_id is not None:
         raise BadUserInput(BOTH_FILTERS)
-    links = await ordered_links(ctx, course_id)
+    links = await (ordered_links(ctx, course_id) if ordered else ctx.loaders.links_by_course.load(course_id))
     if group_id is not None:
         groups = await ctx.loaders.groups_by_course.load(course_id)
         if all(g.id != group_id for g in groups):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, tuple_
 
+from outcome_graph.db import batch
 from outcome_graph.db import models as m
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import Forbidden
@@ -13,10 +14,17 @@ from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
 from outcome_graph.resolvers.students import requested_users, select_students
 
-r, u = m.OutcomeResult, m.User
+r, u, e, link = m.OutcomeResult, m.User, m.Enrollment, m.OutcomeLink
 RESULT_COLUMNS = (r.id, r.course_id, r.user_id, r.outcome_id, r.alignment_id, r.score, r.possible, r.percent,
                   r.mastery, r.hidden, r.hide_points, r.posted, r.submitted_at, r.assessed_at, r.time, r.title,
                   r.artifact_type)
+# The page's joined rows carry its users, alignments and assets: (loader, columns, label prefix).
+_JOINED = (("user_by_id", batch.USER, "u_"), ("alignment_by_id", batch.ALIGNMENT, "al_"),
+           ("asset_by_id", batch.ASSET, "as_"))
+PRIMED_COLUMNS = [c for _, columns, prefix in _JOINED for c in batch.labelled(columns, prefix)]
+_FIRST_PRIMED = len(RESULT_COLUMNS) + 2  # after name_key and total
+PRIMED = [(name, batch.rows_of(columns, _FIRST_PRIMED + sum(len(c) for _, c, _ in _JOINED[:i])))
+          for i, (name, columns, _) in enumerate(_JOINED)]
 HIDDEN_FOR_GRADERS = "include_hidden is only available to users who can view all grades"
 
 
@@ -28,32 +36,67 @@ def name_key(dialect: str):
 
 async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, outcome_group_id, section_id,
                                include_hidden: bool, first: int, after: str | None) -> Page:
+    """One statement: the page, its total, and the users, alignments and assets its nodes show (primed)."""
     access = await course_access(ctx, course_id)
     if include_hidden and not access.grader:
         raise Forbidden(HIDDEN_FOR_GRADERS)
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     first = check_first(first, ctx.settings.max_page_size)
     cursor = decode_cursor(after, "result", 4)
-    outcomes = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcome id"),
-                                        None if outcome_group_id is None else parse_id(outcome_group_id,
-                                                                                          "outcome group id"))
-    students = await select_students(ctx, access, user_ids, section_id)
-    if not students.ids or not outcomes:
+    outcomes = await _outcome_filter(ctx, course_id, outcome_ids, outcome_group_id)
+    students = await _student_filter(ctx, access, user_ids, section_id)
+    if students is None or outcomes is None:
         return Page([], [], 0, False, cursor is not None)
     key = name_key(ctx.engine.dialect.name)
-    where = (counted(course_id, include_hidden=include_hidden, include_muted=access.grader),
-             r.user_id.in_(students.ids), r.outcome_id.in_(outcomes))
-    base = joined(select(*RESULT_COLUMNS, key.label("name_key"))).join(u, u.id == r.user_id).where(*where)
+    where = (counted(course_id, include_hidden=include_hidden, include_muted=access.grader), students, outcomes)
+    total = joined(select(func.count())).where(*where).scalar_subquery().correlate(None)
+    base = joined(select(*RESULT_COLUMNS, key.label("name_key"), total.label("total"), *PRIMED_COLUMNS)) \
+        .join(u, u.id == r.user_id).where(*where)
     if cursor is not None:
         base = base.where(tuple_(key, r.user_id, r.outcome_id, r.id) > tuple_(*cursor))
-    stmt = base.order_by(key, r.user_id, r.outcome_id, r.id).limit(first + 1)
-    total_stmt = joined(select(func.count())).where(*where)
-    rows = list(await ctx.reader.rows(stmt))
-    total = await ctx.reader.scalar(total_stmt)
+    rows = list(await ctx.reader.rows(base.order_by(key, r.user_id, r.outcome_id, r.id).limit(first + 1)))
+    if rows:
+        total = rows[0].total
+    else:  # past the last page: the total still counts every page
+        total = await ctx.reader.scalar(joined(select(func.count())).where(*where)) if cursor is not None else 0
     has_next = len(rows) > first
     rows = rows[:first]
+    _prime(ctx, rows)
     cursors = [encode_cursor("result", (x.name_key, x.user_id, x.outcome_id, x.id)) for x in rows]
     return Page(rows, cursors, total, has_next, cursor is not None)
+
+
+async def _outcome_filter(ctx, course_id: int, outcome_ids, outcome_group_id):
+    """outcome_id's condition; None when nothing can match. Unfiltered, a subquery saves loading the links."""
+    if outcome_ids is None and outcome_group_id is None:
+        return r.outcome_id.in_(select(link.outcome_id).where(link.course_id == course_id))
+    ids = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcome id"),
+                                   None if outcome_group_id is None else parse_id(outcome_group_id,
+                                                                                  "outcome group id"),
+                                   ordered=False)
+    return r.outcome_id.in_(ids) if ids else None
+
+
+async def _student_filter(ctx, access, user_ids, section_id):
+    """user_id's condition; None when nothing can match. A grader's whole course is a subquery."""
+    if user_ids is None and section_id is None:
+        conds = [e.course_id == access.course_id, e.role == "student", e.state != "deleted"]
+        if access.grader_sections is not None:
+            conds.append(e.section_id.in_(access.grader_sections))
+        return r.user_id.in_(select(e.user_id).where(*conds))
+    students = await select_students(ctx, access, user_ids, section_id)
+    return r.user_id.in_(students.ids) if students.ids else None
+
+
+def _prime(ctx, rows) -> None:
+    """What the page's nodes show, already read with it: their loaders need not read it again."""
+    for loader_name, cut in PRIMED:
+        loader, seen = getattr(ctx.loaders, loader_name), set()
+        for row in rows:
+            entity = cut(row)
+            if entity.id not in seen:
+                seen.add(entity.id)
+                loader.prime(entity.id, entity)
 
 
 async def visible_result(ctx, raw_id):

@@ -73,7 +73,7 @@ async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outco
 
 
 async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False):
-    async with ctx.engine.connect() as conn:
+    async with ctx.reader.connection() as conn:
         return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids,
                                        grader=sel.access.grader, scores_only=scores_only)
 

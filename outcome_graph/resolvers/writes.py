@@ -155,7 +155,7 @@ async def _require_all_graded(ctx, outcome_id: int) -> None:
     """Changing a shared outcome changes other courses' rollups: their graders (or an admin) only."""
     if ctx.viewer.is_admin:
         return
-    async with ctx.engine.connect() as conn:
+    async with ctx.reader.connection() as conn:
         courses = await scoring_writes.courses_using(conn, outcome_id)
     for course_id in courses:
         try:

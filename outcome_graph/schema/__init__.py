@@ -12,6 +12,7 @@ from outcome_graph.schema.mutation import Mutation
 from outcome_graph.schema.outcome import Outcome
 from outcome_graph.schema.query import Query
 from outcome_graph.schema.subscription import Subscription
+from outcome_graph.schema.reads import SharedReads
 from outcome_graph.schema.user import User
 from outcome_graph.settings import Settings
 
@@ -28,6 +29,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     rules = limit_rules(settings.max_depth, settings.max_aliases, settings.max_cost, settings.max_page_size)
     extensions = [
         ErrorCodes,
+        SharedReads,
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: AddValidationRules(rules),
         lambda: ParserCache(maxsize=1024),
