@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-
-from outcome_graph.db import models as m
 from outcome_graph.errors import BadUserInput, Forbidden
 from outcome_graph.resolvers.access import NO_ALL_GRADES, CourseAccess
 from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.users import resolve_user_ids
 
 BOTH_USER_FILTERS = "cannot specify both user_ids and section_id"
 NOT_ENROLLED = "specified users not enrolled"
 NOT_AUTHORIZED_GRADES = "not authorized to read grades for specified users"
 NOT_STUDENTS = "can only include id's of users in the outcome context"
 INVALID_SECTION = "invalid section id"
-SIS_PREFIX = "sis_user_id:"
 
 CONCLUDED_ENROLLMENTS = "concluded_enrollments"
 INACTIVE_ENROLLMENTS = "inactive_enrollments"
@@ -32,25 +29,7 @@ class Students:
 
 async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
     """ids, `self` and `sis_user_id:X` -> user ids, duplicates removed (unknown SIS ids become -1)."""
-    ids: list[int] = []
-    sis: list[str] = []
-    for raw in raw_ids:
-        text = str(raw).strip()
-        if text == "self":
-            if ctx.viewer is None or ctx.viewer.user_id is None:
-                raise BadUserInput("'self' needs a token that belongs to a user")
-            ids.append(ctx.viewer.user_id)
-        elif text.startswith(SIS_PREFIX):
-            sis.append(text[len(SIS_PREFIX):])
-        else:
-            ids.append(parse_id(text, "user id"))
-    if sis:
-        known = [s for s in sis if "\x00" not in s]  # no stored SIS id holds NUL, and PostgreSQL refuses it
-        rows = await ctx.reader.rows(select(m.User.sis_user_id, m.User.id).where(m.User.sis_user_id.in_(known))) \
-            if known else []
-        by_sis = dict(rows)
-        ids.extend(by_sis.get(s, -1) for s in sis)
-    return list(dict.fromkeys(ids))
+    return list(dict.fromkeys(-1 if u is None else u for u in await resolve_user_ids(ctx, raw_ids)))
 
 
 async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None) -> list[int] | None:

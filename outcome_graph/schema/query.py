@@ -27,7 +27,8 @@ class Query:
     async def outcome(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Outcome]:
         return Outcome.from_row(await visible_outcome(info.context, id, strict=True))
 
-    @strawberry.field(description="A user the viewer may see: themself, or a student they grade or observe.")
+    @strawberry.field(description="A user the viewer may see: themself, or a student they grade or observe. "
+                                  "`id` takes a user id, `self` or `sis_user_id:X`, as every user argument does.")
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> Optional[User]:
         return User.from_row(await visible_user(info.context, id, strict=True))
 

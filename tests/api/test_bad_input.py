@@ -124,7 +124,7 @@ id_values = st.one_of(id_strings, st.integers(min_value=-(2**70), max_value=2**7
 ID_QUERIES = {
     "course": ("query($id: ID!) { course(id: $id) { id name } }", "id"),
     "outcome": ("query($id: ID!) { outcome(id: $id) { id title } }", "id"),
-    "user": ("query($id: ID!) { user(id: $id) { id name } }", "id"),
+    "user": ("query($id: ID!) { user(id: $id) { id name } }", "user"),
     "results_users": ("query($ids: [ID!]) { course(id: 1) { outcomeResults(userIds: $ids, first: 100) "
                       "{ totalCount edges { node { id user { id } } } } } }", "users"),
     "results_outcomes": ("query($ids: [ID!]) { course(id: 1) { outcomeResults(outcomeIds: $ids) "
@@ -152,10 +152,10 @@ ID_QUERIES = {
 @given(name=st.sampled_from(sorted(ID_QUERIES)), role=st.sampled_from(ROLES), data=st.data())
 async def test_ids_answer_like_their_canonical_form_or_a_clear_error(api, name, role, data):
     query, form = ID_QUERIES[name]
-    if form == "id":
+    if form in ("id", "user"):
         raw = data.draw(id_values, "id")
         variables = {"id": raw}
-        canon = canonical_id(raw)
+        canon = canonical_user(raw, VIEWER.get(role)) if form == "user" else canonical_id(raw)
         same = None if canon is None else {"id": str(canon)}
     else:
         raw = data.draw(st.lists(id_values, max_size=4), "ids")
@@ -196,11 +196,44 @@ async def test_sis_user_ids_select_the_same_rollups_as_ids(api):
         [str(i) for i in ids]
 
 
-@pytest.mark.xfail(strict=True, reason="DESIGN.md §2: `sis_user_id:X` works wherever a user id is accepted; "
-                                       "Query.user parses a plain id only (resolvers/users.py)")
 async def test_query_user_takes_a_sis_user_id(api):
-    body = await post(api, "{ user(id: \"sis_user_id:S0101\") { id } }")
-    assert body == {"data": {"user": {"id": "101"}}}
+    """DESIGN.md §2: `sis_user_id:X` (and `self`) work wherever a user id is accepted, Query.user included."""
+    query = "query($id: ID!) { user(id: $id) { id } }"
+    assert await post(api, query, {"id": "sis_user_id:S0101"}) == {"data": {"user": {"id": "101"}}}
+    assert await post(api, query, {"id": " sis_user_id:S0101 "}) == {"data": {"user": {"id": "101"}}}
+    assert await post(api, query, {"id": "self"}, "student") == {"data": {"user": {"id": "101"}}}
+    unknown = await post(api, query, {"id": "sis_user_id:nobody"})
+    assert unknown["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    assert "sis_user_id:nobody" in unknown["errors"][0]["message"]
+    nul = await post(api, query, {"id": "sis_user_id:S0101\x00"})  # never reaches PostgreSQL, which refuses NUL
+    assert nul["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    other = await post(api, query, {"id": "sis_user_id:S0102"}, "student")  # another student: like their id
+    assert other == await post(api, query, {"id": "102"}, "student")
+    assert other["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    admin_self = await post(api, query, {"id": "self"}, "admin")
+    assert admin_self["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize("name", ["results_users", "rollups_users", "aggregate", "distribution", "contributing"])
+async def test_every_user_ids_argument_reads_self_and_sis_user_ids_alike(api, name):
+    """One reading of user references (resolvers/users.py) behind every userIds argument."""
+    query = ID_QUERIES[name][0] if name != "contributing" else (
+        "query($ids: [ID!]) { course(id: 1) { contributingScores(outcomeId: 201, userIds: $ids) "
+        "{ scores { userId alignmentId score } } } }")
+    by_id = await post(api, query, {"ids": ["101", "105"]}, "teacher")
+    assert "errors" not in by_id, by_id
+    assert await post(api, query, {"ids": ["sis_user_id:S0101", " sis_user_id:S0105"]}, "teacher") == by_id
+    assert await post(api, query, {"ids": ["self"]}, "student") == await post(api, query, {"ids": ["101"]}, "student")
+
+
+async def test_enqueue_takes_user_references_like_every_user_argument(api):
+    enqueue = ("mutation($course: ID!, $user: ID) { enqueueOutcomeRollupCalculation(courseId: $course, "
+               "userId: $user) { user { id } } }")
+    by_sis = await post(api, enqueue, {"course": "1", "user": "sis_user_id:S0101"})
+    assert by_sis == {"data": {"enqueueOutcomeRollupCalculation": {"user": {"id": "101"}}}}
+    for user in ("self", "sis_user_id:nobody", "sis_user_id:\x00"):  # the teacher is no student of the course
+        body = await post(api, ENQUEUE, {"course": "1", "user": user})
+        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND", (user, body)
 
 
 async def test_sis_user_id_with_nul_is_bad_input(api):
