@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any, Awaitable, Callable, TypeVar
 
 from strawberry.dataloader import DataLoader
 
@@ -10,6 +11,7 @@ from outcome_graph.db import batch
 from outcome_graph.db.reader import Reader
 
 MAX_BATCH = 1000
+T = TypeVar("T")
 
 
 class Loaders:
@@ -41,3 +43,27 @@ class Loaders:
         self.alignments_by_outcome = make(batch.alignments_by_outcome)
         self.outcome_order_by_course_user = make_pairs(batch.outcome_order)
         self.overrides_by_course = make(batch.course_overrides)
+
+
+def loaded(loader: DataLoader, key: Any) -> Any:
+    """The value the loader already holds for key (primed, or loaded earlier in the request), else PENDING."""
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        return PENDING
+    return future.result()
+
+
+PENDING = object()
+
+
+def load_then(loader: DataLoader, key: Any, build: Callable[[Any], T]) -> T | Awaitable[T]:
+    """build(value), synchronously when the value is already loaded: a field resolved this way costs no
+    task and no await per node, which is most of a large page's time. Otherwise an awaitable of it."""
+    value = loaded(loader, key)
+    if value is not PENDING:
+        return build(value)
+
+    async def later() -> T:
+        return build(await loader.load(key))
+
+    return later()

@@ -36,7 +36,8 @@ def name_key(dialect: str):
 
 async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, outcome_group_id, section_id,
                                include_hidden: bool, first: int, after: str | None) -> Page:
-    """One statement: the page, its total, and the users, alignments and assets its nodes show (primed)."""
+    """Two statements: the page with its total and the users, alignments and assets its nodes show, and
+    its outcomes. All are in the loaders before the nodes resolve, so their fields resolve synchronously."""
     access = await course_access(ctx, course_id)
     if include_hidden and not access.grader:
         raise Forbidden(HIDDEN_FOR_GRADERS)
@@ -62,6 +63,7 @@ async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, ou
     has_next = len(rows) > first
     rows = rows[:first]
     _prime(ctx, rows)
+    await ctx.loaders.outcome_by_id.load_many(sorted({x.outcome_id for x in rows}))  # a few, once: see _prime
     cursors = [encode_cursor("result", (x.name_key, x.user_id, x.outcome_id, x.id)) for x in rows]
     return Page(rows, cursors, total, has_next, cursor is not None)
 

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
+from outcome_graph.resolvers.loaders import PENDING, load_then, loaded
 from outcome_graph.resolvers.paging import Page
 from outcome_graph.resolvers.results import outcome_results_page, visible_result
 from outcome_graph.schema.outcome import Alignment, Outcome
@@ -66,18 +67,26 @@ class OutcomeResult:
         row = await visible_result(info.context, id)
         return None if row is None else cls.from_row(row)
 
+    # Sync resolvers: a page's users, outcomes, alignments and assets are loaded with it (resolvers/results.py).
     @strawberry.field(description="The student.")
-    async def user(self, info: strawberry.Info) -> User:
-        return User.from_row(await info.context.loaders.user_by_id.load(self._row.user_id))
+    def user(self, info: strawberry.Info) -> User:
+        return load_then(info.context.loaders.user_by_id, self._row.user_id, User.from_row)
 
     @strawberry.field(description="The outcome.")
-    async def outcome(self, info: strawberry.Info) -> Outcome:
-        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._row.outcome_id),
-                                self._row.course_id)
+    def outcome(self, info: strawberry.Info) -> Outcome:
+        return load_then(info.context.loaders.outcome_by_id, self._row.outcome_id,
+                         lambda row: Outcome.from_row(row, self._row.course_id))
 
     @strawberry.field(description="What was assessed: the aligned assignment, quiz, rubric or bank.")
-    async def alignment(self, info: strawberry.Info) -> Alignment:
+    def alignment(self, info: strawberry.Info) -> Alignment:
         loaders = info.context.loaders
+        alignment = loaded(loaders.alignment_by_id, self._row.alignment_id)
+        asset = PENDING if alignment is PENDING else loaded(loaders.asset_by_id, alignment.asset_id)
+        if asset is not PENDING:
+            return Alignment.from_rows(alignment, asset)
+        return self._alignment(loaders)
+
+    async def _alignment(self, loaders) -> Alignment:
         alignment = await loaders.alignment_by_id.load(self._row.alignment_id)
         return Alignment.from_rows(alignment, await loaders.asset_by_id.load(alignment.asset_id))
 
