@@ -78,6 +78,8 @@ class StoredRefs:
     alignments: Mapping[int, tuple[int, int, float | None]] = field(default_factory=dict)
     # outcome id -> (points_possible, mastery_points), for percents of results on stored outcomes
     outcome_scoring: Mapping[int, tuple[float | None, float | None]] = field(default_factory=dict)
+    # sis_user_id -> the stored user holding it (a unique column)
+    sis_user_ids: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -94,6 +96,8 @@ class Bundle:
     assets: list[dict]
     alignments: list[dict]
     results: list[tuple]  # RESULT_COLUMNS order
+    # stored users of the bundle whose stored sis_user_id another user of the bundle takes over
+    sis_handed_on: list[int] = field(default_factory=list)
 
 
 def load_bundle_file(path: str | PathLike) -> Any:
@@ -183,6 +187,8 @@ def _str(obj: dict, path: str, key: str, required: bool = False, limit: int | No
         raise BundleError(_p(path, key), f"must be a string{null} (got {_show(v)})")
     if required and not v.strip():
         raise BundleError(_p(path, key), "must not be empty")
+    if "\x00" in v:  # PostgreSQL text cannot hold NUL; refused on every database alike
+        raise BundleError(_p(path, key), "must not contain NUL characters")
     if limit is not None and len(v) > limit:
         raise BundleError(_p(path, key), f"must be at most {limit} characters (got {len(v)})")
     return v
@@ -298,7 +304,7 @@ class _Parser:
         results = self.results_()
         return Bundle(
             self.course, self.scale, self.calc, self.sections, self.users, self.enrollments,
-            self.groups, self.outcomes, self.links, self.assets, self.alignments, results,
+            self.groups, self.outcomes, self.links, self.assets, self.alignments, results, self.sis_handed_on,
         )
 
     # -- shared rules --
@@ -404,8 +410,12 @@ class _Parser:
             self.sections.append({"id": sid, "course_id": self.cid, "name": name})
 
     def users_(self) -> None:
-        self.users, self.user_ids, sis_ids = [], set(), set()
-        for i, u in enumerate(_list(self.doc, "users")):
+        self.users, self.user_ids, sis_ids, self.sis_handed_on = [], set(), set(), []
+        items = _list(self.doc, "users")
+        stored_sis = self.stored.sis_user_ids
+        # Stored users this bundle rewrites: their stored SIS ids are theirs to change or hand on.
+        rewritten = {u["id"] for u in items if type(u) is dict and type(u.get("id")) is int} if stored_sis else set()
+        for i, u in enumerate(items):
             path = f"users[{i}]"
             u = _obj(u, path)
             uid = _id(u, path, "id")
@@ -419,6 +429,12 @@ class _Parser:
                     msg = f"duplicate sis_user_id {_show(sis)}"
                     raise BundleError(_p(path, "sis_user_id"), msg)
                 sis_ids.add(sis)
+                holder = stored_sis.get(sis)
+                if holder is not None and holder != uid:
+                    if holder not in rewritten:
+                        msg = f"sis_user_id {_show(sis)} belongs to stored user {holder}"
+                        raise BundleError(_p(path, "sis_user_id"), msg)
+                    self.sis_handed_on.append(holder)
             self.users.append({"id": uid, "name": name, "sortable_name": sortable,
                                "sis_user_id": sis, "login_id": _str(u, path, "login_id")})
 
@@ -714,7 +730,7 @@ class _Parser:
                 elif posted is not True and posted is not False:
                     break
                 title = g("title")
-                if title is not None and type(title) is not str:
+                if title is not None and (type(title) is not str or "\x00" in title):
                     break
                 art = g("artifact_type")
                 if art is None:

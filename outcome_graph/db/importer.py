@@ -43,6 +43,8 @@ async def stored_refs(engine: AsyncEngine) -> StoredRefs:
                 m.Alignment.id, m.Alignment.outcome_id, m.Alignment.asset_id, m.Alignment.mastery_score)},
             outcome_scoring={r[0]: (r[1], r[2]) for r in await pairs(
                 m.Outcome.id, m.Outcome.points_possible, m.Outcome.mastery_points)},
+            sis_user_ids=dict((await conn.execute(select(m.User.sis_user_id, m.User.id)
+                                                  .where(m.User.sis_user_id.is_not(None)))).all()),
         )
 
 
@@ -90,6 +92,11 @@ async def write_bundle(engine: AsyncEngine, b: Bundle, progress: Callable[[int, 
         if b.calculation_method:
             await upsert(conn, m.CourseCalculationMethod.__table__, [b.calculation_method], ["course_id"])
         await upsert(conn, m.Section.__table__, b.sections, ["id"])
+        # A SIS id may move between users of the bundle (parse_bundle checked the outcome is unique): free the
+        # ones handed on first, or the unique column would see both holders for a moment.
+        for i in range(0, len(b.sis_handed_on), RESULT_CHUNK):
+            await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + RESULT_CHUNK]))
+                               .values(sis_user_id=None))
         await upsert(conn, m.User.__table__, b.users, ["id"])
         await upsert(conn, m.OutcomeGroup.__table__, b.outcome_groups, ["id"])
         await upsert(conn, m.Outcome.__table__, b.outcomes, ["id"])

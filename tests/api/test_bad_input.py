@@ -94,20 +94,6 @@ def canonical_user(value, viewer: int | None) -> int | None:
 
 VIEWER = {"teacher": 1, "ta": 2, "observer": 3, "student": 101}
 
-# ---------------------------------------------------------------- known bugs
-# Each has a strict xfail reproducer below; the property tests step around exactly these inputs until its fix
-# lands (the reproducer then XPASSes and fails the run: drop the filter with the mark).
-
-def known_bundle_bug(doc) -> bool:
-    """db/bundle.py checks neither NUL in text (PostgreSQL refuses it) nor a sis_user_id held by another stored
-    user (UNIQUE constraint): both fail as driver errors while writing, not as a BundleError."""
-    stored = {"F700": 700, "G800": 800}
-    users = doc.get("users") if isinstance(doc.get("users"), list) else []
-    clash = any(isinstance(u, dict) and u.get("sis_user_id") in stored and u.get("id") != stored[u["sis_user_id"]]
-                for u in users)
-    return clash or "\\u0000" in orjson.dumps(doc, default=str).decode()
-
-
 # ---------------------------------------------------------------- strategies
 
 digits = st.integers(min_value=-(2**80), max_value=2**80).map(str)
@@ -538,10 +524,6 @@ async def test_bundles_import_whole_or_raise_bundle_error_and_write_nothing(empt
         await import_bundle(api.engine, doc)
     except BundleError as e:
         event(f"BundleError at {e.path.split('[')[0].split('.')[0]}")
-    except Exception:  # any other failure must be a known one; it must not have written anything either
-        if not known_bundle_bug(doc):
-            raise
-        event("known bug")
     else:
         event("imported")  # imported: the course reads back with its name and every section of the bundle
         course = (await post(api, "query($id: ID!) { course(id: $id) { name sections { id } } }",
@@ -553,19 +535,47 @@ async def test_bundles_import_whole_or_raise_bundle_error_and_write_nothing(empt
     assert await snapshot(api.engine) == before
 
 
-@pytest.mark.xfail(strict=True, reason="known_bundle_bug: db/bundle.py lets NUL and stored SIS-id clashes through")
-@pytest.mark.parametrize("change", ["nul", "sis"])
-async def test_bundles_that_break_the_database_raise_bundle_error(empty_api, change):
+@pytest.mark.parametrize(("change", "path"), [
+    (("course", "name", "Fuzz\x00"), "course.name"),
+    (("results", 0, "title", "a\x00b"), "results[0].title"),  # the fast result loop
+    (("users", 1, "login_id", "\x00"), "users[1].login_id"),
+    (("users", 0, "sis_user_id", "G800"), "users[0].sis_user_id"),  # held by stored user 800
+])
+async def test_bundles_that_break_the_database_raise_bundle_error(empty_api, change, path):
+    """NUL (PostgreSQL refuses it; refused on SQLite alike) and a stored user's SIS id (a UNIQUE column) are
+    BundleErrors at their JSON path, and nothing is written, not driver errors."""
     await import_bundle(empty_api.engine, copy.deepcopy(OTHER))
+    before = await snapshot(empty_api.engine)
     doc = copy.deepcopy(SMALL)
-    if change == "nul":
-        doc["course"]["name"] = "Fuzz\x00"
-        if empty_api.engine.dialect.name == "sqlite":  # SQLite stores NUL; only PostgreSQL refuses it
-            pytest.skip("SQLite stores NUL; only PostgreSQL refuses it")
-    else:
-        doc["users"][0]["sis_user_id"] = "G800"
-    with pytest.raises(BundleError):
+    *where, key, value = change
+    target = doc
+    for step in where:
+        target = target[step]
+    target[key] = value
+    with pytest.raises(BundleError) as info:
         await import_bundle(empty_api.engine, doc)
+    assert info.value.path == path
+    assert await snapshot(empty_api.engine) == before
+
+
+async def test_a_sis_user_id_may_move_to_another_user_of_the_bundle(empty_api):
+    """Re-importing with SIS ids swapped or handed on is no clash: the unique column never sees two holders."""
+    doc = copy.deepcopy(SMALL)
+    doc["users"][1]["sis_user_id"] = "F701"
+    await import_bundle(empty_api.engine, copy.deepcopy(doc))
+
+    async def sis() -> list[tuple]:
+        async with empty_api.engine.connect() as conn:
+            return [tuple(r) for r in (await conn.execute(
+                select(models.User.id, models.User.sis_user_id).order_by(models.User.id))).all()]
+
+    doc["users"][0]["sis_user_id"], doc["users"][1]["sis_user_id"] = "F701", "F700"  # swapped
+    await import_bundle(empty_api.engine, copy.deepcopy(doc))
+    assert await sis() == [(700, "F701"), (701, "F700")]
+    doc["users"][1]["sis_user_id"] = None  # handed on to a user written before its holder
+    doc["users"].insert(0, {"id": 702, "name": "New", "sis_user_id": "F700"})
+    await import_bundle(empty_api.engine, copy.deepcopy(doc))
+    assert await sis() == [(700, "F701"), (701, None), (702, "F700")]
 
 
 # ---------------------------------------------------------------- mutations (when the schema has them)

@@ -212,6 +212,7 @@ METHODS = ('"decaying_average", "weighted_average", "standard_decaying_average",
 ARTIFACTS = '"rubric_assessment", "quiz_submission", "live_assessment", "other"'
 NAIVE = 'has no UTC offset; add one such as "Z" or "-06:00"'
 NUMBER = "must be a finite number or null"
+NUL = "must not contain NUL characters"
 
 
 def eighteen_results(doc):
@@ -429,6 +430,14 @@ BAD = [
      f'results[0].artifact_type: must be one of {ARTIFACTS} (got "Quizzes::QuizSubmission")'),
     ("result artifact unhashable", S("results[0].artifact_type", ["other"]),
      f"results[0].artifact_type: must be one of {ARTIFACTS} (got a list)"),
+    # PostgreSQL text cannot hold NUL: refused on every database, wherever text is stored
+    ("NUL in course name", S("course.name", "Bio\x00logy"), f"course.name: {NUL}"),
+    ("NUL in sis_user_id", S("users[0].sis_user_id", "S\x00"), f"users[0].sis_user_id: {NUL}"),
+    ("NUL in rating", S("outcomes[0].ratings[1].description", "\x00"),
+     f"outcomes[0].ratings[1].description: {NUL}"),
+    ("NUL in outcome description", S("outcomes[0].description", "x" * 300 + "\x00"),
+     f"outcomes[0].description: {NUL}"),
+    ("NUL in result title (fast path)", S("results[0].title", "Ada\x00"), f"results[0].title: {NUL}"),
     # the first offending value in document order wins
     ("document order", S("results[0].user_id", 99, "sections[0].id", -1),
      "sections[0].id: must be a positive integer (got -1)"),
@@ -468,6 +477,10 @@ BAD_STORED = [
     ("result on an alignment of an unknown asset", S("results[0].alignment_id", 124),
      StoredRefs(alignments={124: (97, 54, None)}),
      "results[0].alignment_id: alignment 124 belongs to another course, not course 1"),
+    ("sis_user_id of another stored user", S(), StoredRefs(users=frozenset({4}), sis_user_ids={"S003": 4}),
+     'users[0].sis_user_id: sis_user_id "S003" belongs to stored user 4'),
+    ("unhashable user id beside stored SIS ids", S("users[0].id", [3]), StoredRefs(sis_user_ids={"S003": 4}),
+     "users[0].id: must be a positive integer (got a list)"),
 ]
 
 
@@ -718,6 +731,19 @@ def test_stored_references_are_accepted():
         (1, 200, 0.5143), (2, 123, 0.5143)]
     # without them, the first missing reference is reported
     assert error_of(doc) == "enrollments[0].user_id: no such user 3"
+
+
+def test_sis_user_ids_may_move_between_users_of_the_bundle():
+    """A stored SIS id is free for another user when the bundle rewrites its holder (with another or none)."""
+    doc = example()
+    doc["users"].append({"id": 4, "name": "Bob", "sis_user_id": "S004"})
+    stored = StoredRefs(users=frozenset({3, 4}), sis_user_ids={"S004": 3, "S003": 4})  # swapped
+    b = parse_bundle(doc, stored)
+    assert [(u["id"], u["sis_user_id"]) for u in b.users] == [(3, "S003"), (4, "S004")]
+    assert sorted(b.sis_handed_on) == [3, 4]  # the importer frees them before writing
+    assert parse_bundle(example(), StoredRefs(sis_user_ids={"S003": 3})).sis_handed_on == []
+    doc["users"][1]["sis_user_id"] = "S003"
+    assert error_of(doc, stored) == 'users[1].sis_user_id: duplicate sis_user_id "S003"'
 
 
 def test_bundle_rows_win_over_stored_ones():
