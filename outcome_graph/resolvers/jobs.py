@@ -8,14 +8,15 @@ from typing import Any
 
 from outcome_graph.db import jobs
 from outcome_graph.db.engine import writer
-from outcome_graph.errors import BadUserInput, NotFound
-from outcome_graph.resolvers.access import require_grader, require_viewer
+from outcome_graph.errors import BadUserInput, Forbidden, NotFound
+from outcome_graph.resolvers.access import NOT_AUTHORIZED, require_grader, require_viewer
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.users import resolve_user_ids
 
 INVALID_COURSE_OR_STUDENT = "Invalid course or student"  # spec §5.3
 ENQUEUE_STATES = frozenset({"active", "invited"})  # spec §5.3: not deleted, concluded or inactive
 WATCH_INTERVAL = 0.5
+MAX_JOB_ID = 2**31 - 1  # rollup_jobs.id is a 32-bit INTEGER (db/models.py)
 TERMINAL = frozenset({jobs.SUCCEEDED, jobs.FAILED})
 # What a watcher is told about: a change of any of these.
 WATCHED = ("state", "progress", "run_after", "attempts", "error", "finished_at")
@@ -54,13 +55,19 @@ async def _load(ctx, job_id: int):
 
 
 async def visible_job(ctx, raw_id: Any):
-    """The job row for graders of its course and admins; NOT_FOUND for an unknown id."""
+    """The job row for graders of its course (and of its student, if section-limited) and admins; else raises."""
     require_viewer(ctx)
     job_id = parse_id(raw_id, "rollup job id")
-    row = await _load(ctx, job_id)
+    row = await _load(ctx, job_id) if job_id <= MAX_JOB_ID else None  # PostgreSQL refuses a larger INTEGER
     if row is None:
         raise NotFound(f"The specified resource does not exist: rollup job {job_id}.")
-    await require_grader(ctx, row.course_id)
+    access = await require_grader(ctx, row.course_id)
+    if row.user_id is not None and access.grader_sections is not None:
+        # A section-limited grader sees only the students of their sections (DESIGN.md §5), as Query.user does.
+        sections = {e.section_id for e in await ctx.loaders.enrollments_by_user.load(row.user_id)
+                    if e.course_id == row.course_id and e.role == "student" and e.state != "deleted"}
+        if not sections & access.grader_sections:
+            raise Forbidden(NOT_AUTHORIZED)
     return row
 
 

@@ -54,10 +54,5 @@ class RollupJob:
 
 
 async def resolve_rollup_job(info: strawberry.Info, id: strawberry.ID) -> Optional[RollupJob]:
+    """Query.rollupJob: raises (NOT_FOUND, FORBIDDEN, ...) rather than answering null, like Query.outcome."""
     return RollupJob.from_row(await visible_job(info.context, id))
-
-
-# For Query: `rollup_job: Optional[RollupJob] = rollup_job`.
-rollup_job = strawberry.field(
-    resolver=resolve_rollup_job,
-    description="A rollup recalculation job, for graders of its course (and admins).")

@@ -11,6 +11,7 @@ from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.outcomes import visible_outcome
 from outcome_graph.resolvers.users import visible_user
 from outcome_graph.schema.course import Course
+from outcome_graph.schema.job import RollupJob, resolve_rollup_job
 from outcome_graph.schema.outcome import Outcome
 from outcome_graph.schema.user import User
 
@@ -31,6 +32,12 @@ class Query:
                                   "`id` takes a user id, `self` or `sis_user_id:X`, as every user argument does.")
     async def user(self, info: strawberry.Info, id: strawberry.ID) -> Optional[User]:
         return User.from_row(await visible_user(info.context, id, strict=True))
+
+    @strawberry.field(description="A rollup recalculation job (as enqueueOutcomeRollupCalculation returned it), "
+                                  "for graders of its course and admins; a section-limited grader sees the jobs of "
+                                  "the whole course and of students in their sections. NOT_FOUND for an unknown id.")
+    async def rollup_job(self, info: strawberry.Info, id: strawberry.ID) -> Optional[RollupJob]:
+        return await resolve_rollup_job(info, id)
 
     @strawberry.field(description="The user the bearer token belongs to; null without a token or for an "
                                   "admin token.")
