@@ -6,6 +6,11 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# unicode_lower() as an SQL function on SQLite connections, whose built-in lower() folds ASCII only. Its own
+# name: lower() stays SQLite's, which an expression index may have been built with.
+SQLITE_UNICODE_LOWER = "unicode_lower"
+_LOWER_CACHE: dict[str, str] = {}
+_LOWER_CACHE_CAP = 100_000
 
 
 def normalize_url(url: str) -> str:
@@ -37,8 +42,25 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
+def unicode_lower(text: str | None) -> str | None:
+    """Lower case code point by code point with Unicode's simple mappings: what PostgreSQL's lower() gives
+    under a UTF-8 libc locale (no final sigma, 'İ' -> 'i'; checked against C.UTF-8 for every code point).
+    The one name fold of sort keys: SQL on SQLite (registered on each connection) and Python (rollups)."""
+    if text is None:
+        return None
+    if text.isascii():
+        return text.lower()
+    folded = _LOWER_CACHE.get(text)  # a sort calls it once per row, and rows repeat their user's name
+    if folded is None:
+        if len(_LOWER_CACHE) >= _LOWER_CACHE_CAP:
+            _LOWER_CACHE.clear()
+        folded = _LOWER_CACHE[text] = "".join([c.lower()[0] for c in text])  # c.lower(): 'İ' -> 'i̇'
+    return folded
+
+
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
     dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
+    dbapi_conn.create_function(SQLITE_UNICODE_LOWER, 1, unicode_lower, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")

@@ -29,9 +29,13 @@ HIDDEN_FOR_GRADERS = "include_hidden is only available to users who can view all
 
 
 def name_key(dialect: str):
-    """Sortable-name order, the same bytes-wise order on SQLite and PostgreSQL."""
-    key = func.lower(u.sortable_name)
-    return key.collate("C") if dialect == "postgresql" else key
+    """Sortable-name order, the same code point order of the same lower case on SQLite and PostgreSQL (and in
+    the rollups' STUDENT sort): SQLite's own lower() folds ASCII only, so it gets db/engine.py's unicode_lower."""
+    from outcome_graph.db.engine import SQLITE_UNICODE_LOWER
+
+    if dialect == "postgresql":
+        return func.lower(u.sortable_name).collate("C")
+    return getattr(func, SQLITE_UNICODE_LOWER)(u.sortable_name)
 
 
 async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, outcome_group_id, section_id,

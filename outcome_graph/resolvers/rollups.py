@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from outcome_graph.db import models as m
 from outcome_graph.db import rollup_store
+from outcome_graph.db.engine import unicode_lower
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import BadUserInput
 from outcome_graph.resolvers.access import CourseAccess, course_access
@@ -79,7 +80,8 @@ async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int]
 
 
 def _name(users: dict, uid: int) -> str:
-    return users[uid].sortable_name.lower()
+    """The STUDENT sort key: the lower case outcomeResults sorts by on either database (results.name_key)."""
+    return unicode_lower(users[uid].sortable_name)
 
 
 _CURSOR = object()  # the cursor's place among the students: it pages after its key, whoever holds it now

@@ -458,14 +458,16 @@ async def test_observer_and_token_for_a_section_12_student(api):
 
 async def test_non_ascii_capitals_sort_as_their_lower_case_on_every_database(empty_api):
     """Results and rollups (STUDENT) follow the same name order on SQLite and PostgreSQL (resolvers/results.py
-    name_key promises it). SQLite's lower() folds ASCII only, so 'Ölz' sorts before 'öberg' there."""
+    name_key): PostgreSQL's lower() code point by code point, compared as code points. SQLite's own lower()
+    folds ASCII only ('Ölz' before 'öberg'); Python's str.lower() has a final sigma and lowers 'İ' to 'i̇'."""
     c = CourseBuilder()
     c.section(10)
     c.teacher(1)
-    c.student(21, "Anna Ölz", sortable_name="Ölz, Anna")
-    c.student(22, "Bo öberg", sortable_name="öberg, Bo")
+    names = {21: "Ölz, Anna", 22: "öberg, Bo", 23: "ΑΣ, Zoe", 24: "ας, Zz", 25: "İa, X", 26: "ib, Y"}
+    for uid, name in names.items():
+        c.student(uid, name, sortable_name=name)
     al = c.align(c.outcome(50), c.asset())
-    for uid in (21, 22):
+    for uid in names:
         c.result(uid, al, 1.0, possible=5.0)
     await c.load(empty_api, teacher=1)
     results = page_of(await gql(empty_api, """{ course(id: 1) { outcomeResults { totalCount
@@ -473,11 +475,36 @@ async def test_non_ascii_capitals_sort_as_their_lower_case_on_every_database(emp
     rollups = await gql(empty_api, "{ course(id: 1) { outcomeRollups(sortBy: STUDENT) { edges { node { user { id } } } } } }")
     by_results = [e["node"]["user"]["id"] for e in results["edges"]]
     by_rollups = [e["node"]["user"]["id"] for e in rollups["course"]["outcomeRollups"]["edges"]]
-    assert by_rollups == ["22", "21"]  # Python's and PostgreSQL's lower(): "öberg" < "ölz"
-    if empty_api.engine.dialect.name == "sqlite" and by_results != by_rollups:
-        pytest.xfail("known: SQLite lower() folds ASCII only; name_key needs a Unicode lower registered on SQLite "
-                     "connections (db/engine.py), outside this change")
-    assert by_results == by_rollups
+    # "ia" < "ib" < "öberg" < "ölz" < "ας, zz" < "ασ, zoe" (U+03C2 final sigma before U+03C3)
+    assert by_results == by_rollups == ["25", "26", "22", "21", "24", "23"]
+    page = page_of(await gql(empty_api, "query($a: String) { course(id: 1) { outcomeResults(first: 2, after: $a) "
+                                        "{ totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
+                                        "edges { cursor node { id user { id } } } } } }",
+                             {"a": results["edges"][2]["cursor"]}))
+    assert [e["node"]["user"]["id"] for e in page["edges"]] == ["21", "24"]  # cursors carry the same key
+
+
+async def test_the_name_fold_is_postgresqls_lower_for_every_cased_code_point(empty_api):
+    """db/engine.py unicode_lower (SQLite's registered function, the rollups' sort key) against the database:
+    PostgreSQL's lower() under its UTF-8 locale, or the function registered on SQLite; SQLite's own lower()
+    stays as it is (expression indexes may use it)."""
+    from sqlalchemy import text
+
+    from outcome_graph.db.engine import unicode_lower
+
+    cased = [chr(i) for i in range(0x80, 0x30000) if not 0xD800 <= i < 0xE000 and chr(i).lower() != chr(i)]
+    words = cased + ["ΟΔΥΣΣΕΥΣ", "İstanbul", "Ölz, Anna", "plain ascii", ""]
+    async with empty_api.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            rows = (await conn.execute(text("SELECT x, lower(x) FROM unnest(CAST(:xs AS text[])) AS x"),
+                                       {"xs": words})).all()
+        else:
+            rows = (await conn.execute(text("SELECT value, unicode_lower(value) FROM json_each(:xs)"),
+                                       {"xs": orjson.dumps(words).decode()})).all()
+            assert (await conn.execute(text("SELECT lower('ÖLZ'), unicode_lower(NULL)"))).one() == ("Ölz", None)
+    assert len(rows) == len(words)
+    assert [r[0] for r in rows if r[1] != unicode_lower(r[0])] == []
+    assert unicode_lower("ΟΔΥΣΣΕΥΣ, İa") == "οδυσσευσ, ia"
 
 
 async def test_results_of_a_deleted_alignment_or_deleted_results_do_not_count(api):
