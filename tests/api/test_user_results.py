@@ -22,7 +22,8 @@ NOT_STUDENTS = ("can only include id's of users in the outcome context", "BAD_US
 
 ARGS = "$first: Int, $after: String, $hidden: Boolean, $outcomeIds: [ID!], $courseId: ID! = 1"
 FIELD_ARGS = "first: $first, after: $after, includeHidden: $hidden, outcomeIds: $outcomeIds"
-PAGE = "totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id } }"
+PAGE = ("totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } "
+        "edges { cursor node { id score hidden user { id } outcome { id } alignment { id name } } }")
 ENTITIES = f"""query($r: [_Any!]!, {ARGS}) {{
   _entities(representations: $r) {{ ... on User {{ id outcomeResults(courseId: $courseId, {FIELD_ARGS}) {{ {PAGE} }} }} }} }}"""
 COURSE_FIELD = f"""query($u: [ID!], {ARGS}) {{
