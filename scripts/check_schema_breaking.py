@@ -14,7 +14,7 @@ No git, no commits, a shallow clone cut above that parent, or a file that is new
 compare, exit 0 with a note (an explicit --base that cannot be resolved is an error instead).
 
 Each intended breaking change is one line in schema-changes.allowed, as printed below, with a reason:
-    FIELD_REMOVED Course.term was removed.  # moved to the directory subgraph, clients told in #123
+    FIELD_REMOVED Field Course.term was removed.  # moved to the directory subgraph, clients told in #123
 
 Exit status: 0 ok, 1 undeclared breaking changes, 2 usage or input error.
 Run: .venv/bin/python scripts/check_schema_breaking.py [--base origin/main]

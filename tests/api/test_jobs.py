@@ -25,14 +25,12 @@ from outcome_graph.db.bundle import load_bundle_file
 from outcome_graph.db.engine import create_engine
 from outcome_graph.db.importer import import_bundle
 from outcome_graph.jobs.worker import TEST_SLEEP_ENV, Worker
-from outcome_graph.schema.query import Query
 from outcome_graph.settings import Settings
 from tests.conftest import DEMO, make_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
 ENQUEUE = 'mutation($u: ID) { enqueueOutcomeRollupCalculation(courseId: "1", userId: $u) { id state } }'
 JOB = "query($id: ID!) { rollupJob(id: $id) { id state progress attempts error finishedAt user { id } } }"
-HAS_ROLLUP_JOB = any(f.python_name == "rollup_job" for f in Query.__strawberry_definition__.fields)
 
 
 @pytest.fixture
@@ -72,16 +70,15 @@ async def test_a_student_job_is_claimed_and_recalculates_the_student(api, settin
     row = await job_row(api.engine, job["id"])
     assert (row.state, row.progress, row.attempts, row.error, row.finished_at is not None) == \
         ("succeeded", 1.0, 1, None, True)
-    if HAS_ROLLUP_JOB:  # Query.rollupJob is wired by schema/query.py
-        data = await api.query(JOB, {"id": job["id"]}, as_="teacher")
-        assert data["rollupJob"] == {"id": job["id"], "state": "SUCCEEDED", "progress": 1.0, "attempts": 1,
-                                     "error": None, "finishedAt": data["rollupJob"]["finishedAt"],
-                                     "user": {"id": "101"}}
-        for role, code in (("student", "FORBIDDEN"), ("observer", "FORBIDDEN"), ("designer", "FORBIDDEN")):
-            body = await api.query(JOB, {"id": job["id"]}, as_=role, errors=True)
-            assert body["errors"][0]["extensions"]["code"] == code
-        body = await api.query(JOB, {"id": "999"}, as_="admin", errors=True)
-        assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    data = await api.query(JOB, {"id": job["id"]}, as_="teacher")
+    assert data["rollupJob"] == {"id": job["id"], "state": "SUCCEEDED", "progress": 1.0, "attempts": 1,
+                                 "error": None, "finishedAt": data["rollupJob"]["finishedAt"],
+                                 "user": {"id": "101"}}
+    for role, code in (("student", "FORBIDDEN"), ("observer", "FORBIDDEN"), ("designer", "FORBIDDEN")):
+        body = await api.query(JOB, {"id": job["id"]}, as_=role, errors=True)
+        assert body["errors"][0]["extensions"]["code"] == code
+    body = await api.query(JOB, {"id": "999"}, as_="admin", errors=True)
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
 
 
 async def test_a_scoring_change_is_recalculated_by_a_course_job(api, settings):

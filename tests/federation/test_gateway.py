@@ -160,15 +160,6 @@ def codes(body: dict) -> set[str]:
     return {e.get("extensions", {}).get("code") for e in body.get("errors", [])}
 
 
-def our_user_fields(stack: Stack) -> set[str]:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    try:
-        from check_schema_breaking import plain_schema
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return set(plain_schema(stack.sdl).type_map["User"].fields)
-
-
 # --- across the subgraphs ---------------------------------------------------------------------------
 
 def test_course_from_outcome_graph_reaches_the_directory(stack):
@@ -195,9 +186,7 @@ def test_users_from_the_directory_reach_outcome_graph(stack):
 
 
 def test_user_rollups_through_the_gateway_match_outcome_graph(stack):
-    """Conditional on User.outcomeRollups(courseId) existing in our SDL (DESIGN.md §4 extension)."""
-    if "outcomeRollups" not in our_user_fields(stack):
-        pytest.skip("User.outcomeRollups(courseId:) is not in outcome-graph's schema yet")
+    """User.outcomeRollups(courseId:) (a DESIGN.md §4 extension) reached from the directory's users."""
     students = ["101", "102", "107"]
     scores = "scores { outcome { id } score count title }"
     via_gateway = gql(stack, "{ " + " ".join(
@@ -238,11 +227,10 @@ def test_a_student_sees_only_their_own_data(stack):
     body = gql(stack, "{ directoryUsers { id name } }", as_="student")
     assert body["data"] == {"directoryUsers": [None, None, None, {"id": "101", "name": "Maya Patel"}, None, None]}
 
-    own = "outcomeRollups(courseId: 1) { user { id } }" if "outcomeRollups" in our_user_fields(stack) else ""
-    body = gql(stack, f'{{ viewer {{ id name email {own} }} course(id: 1) {{ name term }} }}', as_="student")
-    expected_viewer = {"id": "101", "name": "Maya Patel", "email": "maya.patel@school.example"}
-    if own:
-        expected_viewer["outcomeRollups"] = {"user": {"id": "101"}}
+    body = gql(stack, "{ viewer { id name email outcomeRollups(courseId: 1) { user { id } } } "
+                      "course(id: 1) { name term } }", as_="student")
+    expected_viewer = {"id": "101", "name": "Maya Patel", "email": "maya.patel@school.example",
+                       "outcomeRollups": {"user": {"id": "101"}}}
     assert body == {"data": {"viewer": expected_viewer, "course": {"name": "Grade 7 Science", "term": "Fall 2026"}}}
 
 
