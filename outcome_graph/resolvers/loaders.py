@@ -45,6 +45,14 @@ class Loaders:
         self.overrides_by_course = make(batch.course_overrides)
 
 
+def request_loader(ctx, name: str, load_fn: Callable) -> DataLoader:
+    """A DataLoader made on first use and kept for the request (in ctx.memo, which lives as long)."""
+    loader = ctx.memo.get(name)
+    if loader is None:
+        loader = ctx.memo[name] = DataLoader(load_fn=load_fn, max_batch_size=MAX_BATCH)
+    return loader
+
+
 def loaded(loader: DataLoader, key: Any) -> Any:
     """The value the loader already holds for key (primed, or loaded earlier in the request), else PENDING."""
     future = loader.cache_map.get(key)

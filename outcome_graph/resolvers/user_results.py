@@ -19,6 +19,7 @@ from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import DomainError, Forbidden
 from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.loaders import request_loader
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
 from outcome_graph.resolvers.results import HIDDEN_FOR_GRADERS, RESULT_COLUMNS, name_key
@@ -123,12 +124,7 @@ async def _result_pages(ctx, keys: list[UserResultsKey]) -> list[Page | Exceptio
 
 
 def result_pages_by_user(ctx) -> DataLoader:
-    """Per request (kept in ctx.memo, which lives as long as the request)."""
-    loader = ctx.memo.get(_LOADER)
-    if loader is None:
-        loader = ctx.memo[_LOADER] = DataLoader(load_fn=lambda keys: _result_pages(ctx, keys),
-                                                max_batch_size=1000)
-    return loader
+    return request_loader(ctx, _LOADER, lambda keys: _result_pages(ctx, keys))
 
 
 async def user_results_page(ctx, course_id, user_id, *, outcome_ids, include_hidden: bool, first: int,

@@ -16,6 +16,7 @@ from strawberry.dataloader import DataLoader
 from outcome_graph.errors import DomainError
 from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.loaders import request_loader
 from outcome_graph.resolvers.rollups import RollupRow, Selection, rollups_page
 
 _LOADER = "loader:student_rollups"
@@ -75,12 +76,7 @@ async def _student_rollups(ctx, keys: list[StudentRollupKey]) -> list[Found | Ex
 
 
 def student_rollups_loader(ctx) -> DataLoader:
-    """Per request (kept in ctx.memo, which lives as long as the request)."""
-    loader = ctx.memo.get(_LOADER)
-    if loader is None:
-        loader = ctx.memo[_LOADER] = DataLoader(load_fn=lambda keys: _student_rollups(ctx, keys),
-                                                max_batch_size=1000)
-    return loader
+    return request_loader(ctx, _LOADER, lambda keys: _student_rollups(ctx, keys))
 
 
 async def student_rollup(info, course_id, user_id, outcome_ids):
