@@ -78,3 +78,15 @@ async def require_grader(ctx, course_id: int) -> CourseAccess:
     if not access.grader:
         raise Forbidden(INSUFFICIENT)
     return access
+
+
+async def readable_courses(ctx, course_ids) -> set[int]:
+    """The courses among course_ids the viewer takes part in (any, for an admin); no error for the rest."""
+    readable = set()
+    for course_id in dict.fromkeys(course_ids):
+        try:
+            await course_access(ctx, course_id)
+        except (Forbidden, NotFound):
+            continue
+        readable.add(course_id)
+    return readable

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outcome_graph.errors import BadUserInput, Forbidden, NotFound
-from outcome_graph.resolvers.access import NOT_AUTHORIZED, READER_STATES, require_viewer
+from outcome_graph.resolvers.access import NOT_AUTHORIZED, READER_STATES, readable_courses, require_viewer
 from outcome_graph.resolvers.ids import parse_id
 
 BOTH_FILTERS = "can't filter by both outcome_ids and outcome_group_id"
@@ -91,6 +91,25 @@ async def visible_outcome(ctx, raw_id, *, strict: bool = False):
     if strict:
         raise Forbidden(NOT_AUTHORIZED)
     return None
+
+
+async def outcome_alignments(ctx, outcome_id: int, course_id: int | None) -> list:
+    """Active alignments of an outcome in one course, or in every course the viewer takes part in."""
+    if course_id is not None:
+        return await ctx.loaders.alignments_by_course_outcome.load((course_id, outcome_id))
+    rows = await ctx.loaders.alignments_by_outcome.load(outcome_id)
+    require_viewer(ctx)
+    courses = await readable_courses(ctx, [r.course_id for r in rows])
+    return [r for r in rows if r.course_id in courses]
+
+
+async def visible_alignment(ctx, raw_id):
+    """An active alignment by id when the viewer takes part in its course (any, for an admin)."""
+    require_viewer(ctx)
+    row = await ctx.loaders.alignment_by_id.load(parse_id(raw_id, "alignment id"))
+    if row is None or row.deleted or not await readable_courses(ctx, [row.course_id]):
+        return None
+    return row
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from outcome_graph.schema.course import Course
 from outcome_graph.schema.errors import ErrorCodes
 from outcome_graph.schema.limits import limit_rules
 from outcome_graph.schema.mutation import Mutation
-from outcome_graph.schema.outcome import Outcome
+from outcome_graph.schema.outcome import Alignment, Outcome
 from outcome_graph.schema.query import Query
 from outcome_graph.schema.subscription import Subscription
 from outcome_graph.schema.reads import SharedReads
@@ -39,7 +39,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Course, Outcome, User],
+    return Schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Alignment, Course, Outcome, User],
                   extensions=extensions)
 
 

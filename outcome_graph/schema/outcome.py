@@ -7,7 +7,8 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.outcomes import Effective, effective, outcome_link, outcome_path
+from outcome_graph.resolvers.outcomes import (Effective, effective, outcome_alignments, outcome_link, outcome_path,
+                                             visible_alignment)
 from outcome_graph.rollups import rating_defaults
 from outcome_graph.schema.enums import CalculationMethod
 
@@ -38,7 +39,8 @@ class OutcomePath:
     parts: list[OutcomePathPart] = strawberry.field(description="Groups from below the root down to the outcome.")
 
 
-@strawberry.type(description="An assessed thing (assignment, quiz, rubric…) aligned with an outcome.")
+@strawberry.type(description="An assessed thing (assignment, quiz, rubric…) aligned with an outcome.",
+                 directives=[Key(fields="id")])
 class Alignment:
     id: strawberry.ID = strawberry.field(description="The alignment's id (use it when recording results).")
     name: str = strawberry.field(description="Name of the aligned assignment, quiz or rubric.")
@@ -57,6 +59,11 @@ class Alignment:
                    asset_string=f"{kind}_{asset.id}", asset_type=asset.type,
                    published=bool(asset.published), mastery_score=alignment.mastery_score,
                    _outcome_id=alignment.outcome_id)
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Alignment | None":
+        row = await visible_alignment(info.context, id)
+        return None if row is None else cls.from_rows(row, await info.context.loaders.asset_by_id.load(row.asset_id))
 
     @strawberry.field(description="The aligned outcome.")
     async def outcome(self, info: strawberry.Info) -> "Outcome":
@@ -141,13 +148,10 @@ class Outcome:
         return OutcomePath(id=self.id, parts=[OutcomePathPart(name=n) for n in names])
 
     @strawberry.field(description="Active alignments of this outcome, limited to the course it was reached "
-                                  "through (Canvas does not limit them; we do).")
+                                  "through, else to the courses the viewer takes part in (Canvas does not "
+                                  "limit them; we do).")
     async def alignments(self, info: strawberry.Info) -> list[Alignment]:
-        loaders = info.context.loaders
-        if self._course_id is not None:
-            rows = await loaders.alignments_by_course_outcome.load((self._course_id, int(self.id)))
-        else:
-            rows = await loaders.alignments_by_outcome.load(int(self.id))
+        rows = await outcome_alignments(info.context, int(self.id), self._course_id)
         return await alignments_from_rows(info.context, rows)
 
 

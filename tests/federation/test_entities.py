@@ -6,6 +6,10 @@ async resolve_reference once per representation, and the per-request DataLoaders
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
+from outcome_graph.db import models as m
+from outcome_graph.db.tokens import create_token
 from tests.conftest import NO_RESULTS, OBSERVED_STUDENT, STUDENT, TWO_SECTION_STUDENT
 
 ENTITIES = """query($r: [_Any!]!) {
@@ -15,6 +19,7 @@ ENTITIES = """query($r: [_Any!]!) {
     ... on Outcome { id title }
     ... on OutcomeResult { id score user { id } }
     ... on Course { id name }
+    ... on Alignment { id assetString outcome { id } }
   }
 }"""
 
@@ -27,6 +32,7 @@ BATCHES = {
     "User": ([STUDENT], [STUDENT, 102, 103, 104, TWO_SECTION_STUDENT, OBSERVED_STUDENT, NO_RESULTS]),
     "Outcome": ([201], [201, 202, 203, 204, 205, 206]),
     "OutcomeResult": ([1001], list(range(1001, 1011))),
+    "Alignment": ([401], list(range(401, 411))),
 }
 
 
@@ -67,6 +73,40 @@ async def test_a_student_resolves_only_themself(api):
 async def test_an_observer_resolves_their_student_only(api):
     body = (await api.raw(ENTITIES, refs("User", [OBSERVED_STUDENT, STUDENT]), token=api.tokens["observer"])).json()
     assert [e and e["id"] for e in body["data"]["_entities"]] == [str(OBSERVED_STUDENT), None]
+
+
+async def other_course(api) -> str:
+    """Course 2 aligns demo outcome 201 with its own assignment (alignment 9001); returns a token of a user
+    who takes part in no course."""
+    async with api.engine.begin() as conn:
+        await conn.execute(insert(m.Course).values(id=2, name="Other course"))
+        await conn.execute(insert(m.Asset).values(id=9000, course_id=2, type="assignment", name="Elsewhere"))
+        await conn.execute(insert(m.Alignment).values(id=9001, course_id=2, outcome_id=201, asset_id=9000))
+        await conn.execute(insert(m.OutcomeLink).values(course_id=2, outcome_id=201))
+        await conn.execute(insert(m.User).values(id=9002, name="Out Sider", sortable_name="Sider, Out"))
+    return await create_token(api.engine, user_id=9002)
+
+
+async def test_alignments_resolve_for_those_in_their_course_only(api):
+    outsider = await other_course(api)
+    reps = {"r": [{"__typename": "Alignment", "id": i} for i in ("401", "9001", "999999")]}
+    teacher = await api.query(ENTITIES, reps, as_="teacher")
+    assert teacher["_entities"] == [{"__typename": "Alignment", "id": "401", "assetString": "assignment_301",
+                                     "outcome": {"id": "201"}}, None, None]
+    student = await api.query(ENTITIES, reps, as_="student")
+    assert [e and e["id"] for e in student["_entities"]] == ["401", None, None]
+    admin = await api.query(ENTITIES, reps, as_="admin")
+    assert [e and e["id"] for e in admin["_entities"]] == ["401", "9001", None]
+    body = (await api.raw(ENTITIES, reps, token=outsider)).json()
+    assert body["data"] == {"_entities": [None, None, None]}, body
+
+
+async def test_an_outcomes_alignments_stay_in_the_viewers_courses(api):
+    await other_course(api)
+    query = '{ outcome(id: "201") { alignments { id } } }'
+    mine = {a["id"] for a in (await api.query(query, as_="teacher"))["outcome"]["alignments"]}
+    every = {a["id"] for a in (await api.query(query, as_="admin"))["outcome"]["alignments"]}
+    assert "9001" not in mine and every == mine | {"9001"}, (mine, every)
 
 
 USER_ROLLUPS = """query($r: [_Any!]!) {
