@@ -6,6 +6,7 @@ from sqlalchemy import func, select, tuple_
 
 from outcome_graph.db import batch
 from outcome_graph.db import models as m
+from outcome_graph.db.engine import SQLITE_UNICODE_LOWER
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import Forbidden
 from outcome_graph.resolvers.access import course_access
@@ -23,16 +24,14 @@ _JOINED = (("user_by_id", batch.USER, "u_"), ("alignment_by_id", batch.ALIGNMENT
            ("asset_by_id", batch.ASSET, "as_"))
 PRIMED_COLUMNS = [c for _, columns, prefix in _JOINED for c in batch.labelled(columns, prefix)]
 _FIRST_PRIMED = len(RESULT_COLUMNS) + 2  # after name_key and total
-PRIMED = [(name, batch.rows_of(columns, _FIRST_PRIMED + sum(len(c) for _, c, _ in _JOINED[:i])))
-          for i, (name, columns, _) in enumerate(_JOINED)]
+_STARTS = [_FIRST_PRIMED + sum(len(c) for _, c, _ in _JOINED[:i]) for i in range(len(_JOINED))]
+PRIMED = [(name, start, batch.rows_of(columns, start)) for (name, columns, _), start in zip(_JOINED, _STARTS)]
 HIDDEN_FOR_GRADERS = "include_hidden is only available to users who can view all grades"
 
 
 def name_key(dialect: str):
     """Sortable-name order, the same code point order of the same lower case on SQLite and PostgreSQL (and in
     the rollups' STUDENT sort): SQLite's own lower() folds ASCII only, so it gets db/engine.py's unicode_lower."""
-    from outcome_graph.db.engine import SQLITE_UNICODE_LOWER
-
     if dialect == "postgresql":
         return func.lower(u.sortable_name).collate("C")
     return getattr(func, SQLITE_UNICODE_LOWER)(u.sortable_name)
@@ -96,13 +95,12 @@ async def _student_filter(ctx, access, user_ids, section_id):
 
 def _prime(ctx, rows) -> None:
     """What the page's nodes show, already read with it: their loaders need not read it again."""
-    for loader_name, cut in PRIMED:
+    for loader_name, start, cut in PRIMED:  # each entity's columns start with its id
         loader, seen = getattr(ctx.loaders, loader_name), set()
         for row in rows:
-            entity = cut(row)
-            if entity.id not in seen:
-                seen.add(entity.id)
-                loader.prime(entity.id, entity)
+            if row[start] not in seen:
+                seen.add(row[start])
+                loader.prime(row[start], cut(row))
 
 
 async def visible_result(ctx, raw_id):
