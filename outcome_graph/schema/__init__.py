@@ -7,6 +7,7 @@ from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCa
 
 from outcome_graph.schema.course import Course
 from outcome_graph.schema.errors import ErrorCodes
+from outcome_graph.schema.execution import ExecutionContext
 from outcome_graph.schema.limits import limit_rules
 from outcome_graph.schema.mutation import Mutation
 from outcome_graph.schema.outcome import Alignment, Outcome
@@ -40,7 +41,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
 
         extensions.append(DisableIntrospection)
     return Schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Alignment, Course, Outcome, User],
-                  extensions=extensions)
+                  extensions=extensions, execution_context_class=ExecutionContext)
 
 
 def export_sdl() -> str:

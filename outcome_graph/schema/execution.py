@@ -1,0 +1,118 @@
+"""Lists of plain objects completed in one loop: the same answer as graphql-core's, without a field
+execution (ResolveInfo, path, argument parsing, awaitable checks) per scalar of every item.
+
+A list qualifies when each item's selection, all the way down, is plain attributes (strawberry's basic
+fields: no resolver, no arguments, no extensions) of scalars, enums or objects of the same kind: the
+scores of a rollup page or of contributingScores, thousands of items with four to seven fields each.
+Anything unusual in a list (a null where the schema says non-null, a value a scalar refuses, a raised
+error) sends that whole list back through graphql-core, which then reports it exactly as it always has.
+"""
+
+from __future__ import annotations
+
+from operator import attrgetter
+from typing import Any
+
+from graphql import GraphQLNonNull, GraphQLObjectType, is_leaf_type
+from graphql.pyutils import Undefined
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+NOT_PLAIN = object()  # memo entry for a selection that needs graphql-core's own path
+
+
+class _Fallback(Exception):
+    """This list needs graphql-core's generic path (which raises or reports the error itself)."""
+
+
+def _complete(item: Any, plan: tuple) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, get, serialize, non_null, sub in plan:
+        value = get(item)
+        if value is None:
+            if non_null:
+                raise _Fallback
+            out[name] = None
+        elif sub is None:
+            serialized = serialize(value)
+            if serialized is None or serialized is Undefined:
+                raise _Fallback
+            out[name] = serialized
+        else:
+            out[name] = _complete(value, sub)
+    return out
+
+
+class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution, with lists of plain objects completed in one loop (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plans: dict[tuple, Any] = {}
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> tuple | None:
+        """(response name, resolver, serialize, non-null, sub-plan) per selected field, or None if not plain."""
+        key = (object_type, id(field_details_list))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return None if cached[1] is NOT_PLAIN else cached[1]
+        plan = self._build_plan(object_type, field_details_list)
+        self._plans[key] = (field_details_list, NOT_PLAIN if plan is None else plan)  # keeps the id alive
+        return plan
+
+    def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> tuple | None:
+        manager = self.middleware_manager  # strawberry always passes one: empty unless an extension wraps resolve
+        if object_type.is_type_of is not None or (manager is not None and manager.middlewares):
+            return None
+        grouped, defers, forbidden = self.collect_subfields(object_type, field_details_list)
+        if defers or forbidden:
+            return None
+        plan = []
+        for name, details in grouped.items():
+            node = details[0].node
+            field_def = self.schema.get_field(object_type, node.name.value)
+            if (field_def is None or field_def.args or node.arguments
+                    or not getattr(field_def.resolve, "_is_default", False)):
+                return None
+            field_type = field_def.type
+            non_null = isinstance(field_type, GraphQLNonNull)
+            named = field_type.of_type if non_null else field_type
+            get = _getter(field_def)
+            if is_leaf_type(named):
+                plan.append((name, get, named.serialize, non_null, None))
+            elif isinstance(named, GraphQLObjectType):
+                sub = self._plan(named, details)
+                if sub is None:
+                    return None
+                plan.append((name, get, None, non_null, sub))
+            else:
+                return None
+        return tuple(plan)
+
+    def complete_iterable_value(self, item_type, field_details_list, info, path, items, position_context):
+        non_null = isinstance(item_type, GraphQLNonNull)
+        named = item_type.of_type if non_null else item_type
+        if (isinstance(named, GraphQLObjectType) and isinstance(items, list | tuple)
+                and self.get_stream_usage(field_details_list, path) is None):
+            plan = self._plan(named, field_details_list)
+            if plan is not None:
+                try:
+                    return [_complete(item, plan) if item is not None
+                            else _null_item(non_null) for item in items]
+                except Exception:  # noqa: BLE001 - graphql-core redoes the list and reports it its way
+                    pass
+        return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
+
+
+def _getter(field_def: Any):
+    """What the basic field's resolver returns for an item: the attribute itself with the default getattr."""
+    field = (field_def.extensions or {}).get("strawberry-definition")
+    if field is not None and field.default_resolver is getattr:
+        return attrgetter(field.python_name)
+    resolve = field_def.resolve
+    return lambda item: resolve(item, None)
+
+
+def _null_item(non_null: bool) -> None:
+    if non_null:
+        raise _Fallback
+    return None
