@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 
 import orjson
@@ -157,9 +158,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         state.update(engine=engine, writer=writer(engine))
         app.state.engine = engine
         worker = InProcessWorker(engine, settings) if settings.run_worker else None
+        threshold = gc.get_threshold()
+        if settings.gc_threshold is not None:
+            gc.freeze()  # what startup built (schema, modules) lives as long as the process: never rescanned
+            gc.set_threshold(*settings.gc_threshold)
         try:
             yield
         finally:
+            gc.set_threshold(*threshold)
             if worker is not None:
                 await worker.stop()
             await engine.dispose()

@@ -32,6 +32,9 @@ class Settings:
     response_cache_size: int = 64  # query results kept per process, keyed by data version; 0 disables
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     sql_echo: bool = False
+    # Python's collector runs every 700 allocations by default, and a large page allocates hundreds of
+    # thousands of short-lived objects: each pass rescans the young ones. None keeps the interpreter's own.
+    gc_threshold: tuple[int, int, int] | None = (50_000, 50, 1_000)
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
@@ -59,6 +62,7 @@ class Settings:
             "RESPONSE_CACHE_SIZE": ("response_cache_size", int),
             "CORS_ORIGINS": ("cors_origins", lambda v: tuple(o.strip() for o in v.split(",") if o.strip())),
             "SQL_ECHO": ("sql_echo", _bool),
+            "GC_THRESHOLD": ("gc_threshold", lambda v: tuple(int(x) for x in v.split(",")) if v.strip() else None),
         }
         for name, (attr, fn) in conv.items():
             if p + name in env:
