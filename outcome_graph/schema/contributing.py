@@ -51,14 +51,14 @@ class ContributingScores:
     @classmethod
     def from_result(cls, course_id: int, c: Contributing) -> "ContributingScores":
         ids = c.labels
+        user_ids = {uid: strawberry.ID(str(uid)) for uid in {s[0] for s in c.scores}}  # one str per student
         return cls(
             alignments=[ContributingAlignment(
                 alignment_id=a.alignment_id, associated_asset_id=strawberry.ID(str(a.asset.id)),
                 associated_asset_name=a.asset.name, associated_asset_type=ASSET_TYPE_NAMES[a.asset.type],
                 html_url=a.asset.html_url, published=bool(a.asset.published)) for a in c.alignments],
-            scores=[ContributingScore(alignment_id=ids[s.alignment_id], score=s.score,
-                                      submitted_or_assessed_at=utc(s.submitted_at or s.assessed_at),
-                                      user_id=strawberry.ID(str(s.user_id)), _user_id=s.user_id) for s in c.scores],
+            scores=[ContributingScore(alignment_id=ids[aid], score=score, submitted_or_assessed_at=utc(at),
+                                      user_id=user_ids[uid], _user_id=uid) for uid, aid, score, at in c.scores],
             _outcome_id=c.outcome_id, _course_id=course_id)
 
     @strawberry.field(description="The outcome.")
