@@ -8,7 +8,7 @@ from sqlalchemy import delete, insert, null, select
 
 from outcome_graph.db import models as m
 from outcome_graph.db.results import muted, joined, counted, rollup_rows
-from outcome_graph.db.scoring import course_scorings
+from outcome_graph.db.scoring import course_scorings, versioned_scorings
 from outcome_graph.rollups import RollupScore, rollup_stream
 
 USER_BATCH = 500
@@ -45,8 +45,7 @@ async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
 
     Runs inside the caller's transaction, so readers never see a half-written course.
     """
-    version = await scoring_version(conn, course_id)
-    scorings = await course_scorings(conn, course_id)
+    version, scorings = await versioned_scorings(conn, course_id)
     if user_ids is None:
         await conn.execute(delete(ROLLUP).where(ROLLUP.course_id == course_id))
         user_ids = await result_users(conn, course_id)

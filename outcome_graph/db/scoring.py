@@ -10,21 +10,31 @@ from outcome_graph.rollups import Scoring, resolve_scoring
 
 async def course_scorings(conn, course_id: int) -> dict[int, Scoring]:
     """outcome id -> Scoring for every outcome linked in or aligned with the course."""
-    scale = (await conn.execute(select(m.MasteryScale.points_possible, m.MasteryScale.mastery_points)
-                                .where(m.MasteryScale.course_id == course_id))).first()
-    method = (await conn.execute(select(m.CourseCalculationMethod.method, m.CourseCalculationMethod.calculation_int)
-                                 .where(m.CourseCalculationMethod.course_id == course_id))).first()
+    return (await versioned_scorings(conn, course_id, required=False))[1]
+
+
+async def versioned_scorings(conn, course_id: int, *, required: bool = True) -> tuple[int | None, dict[int, Scoring]]:
+    """The course's scoring version and course_scorings, in two statements (a write recomputing one pair runs
+    this: each statement saved is a round trip inside the write lock). required: the course must exist."""
+    c, ms, cm = m.Course, m.MasteryScale, m.CourseCalculationMethod
+    result = await conn.execute(
+        select(c.scoring_version, ms.course_id.label("scale"), ms.points_possible, ms.mastery_points,
+               cm.course_id.label("method_row"), cm.method, cm.calculation_int)
+        .select_from(c).outerjoin(ms, ms.course_id == c.id).outerjoin(cm, cm.course_id == c.id)
+        .where(c.id == course_id))
+    course = result.one() if required else result.first()
+    scale = None if course is None or course.scale is None else (course.points_possible, course.mastery_points)
+    method = None if course is None or course.method_row is None else (course.method, course.calculation_int)
     o = m.Outcome
     linked = select(m.OutcomeLink.outcome_id).where(m.OutcomeLink.course_id == course_id)
     aligned = select(m.Alignment.outcome_id).where(m.Alignment.course_id == course_id)
     rows = (await conn.execute(
         select(o.id, o.calculation_method, o.calculation_int, o.points_possible, o.mastery_points)
         .where(o.id.in_(linked.union(aligned))))).all()
-    return {
+    return None if course is None else course.scoring_version, {
         row.id: resolve_scoring(
             method=row.calculation_method, calc_int=row.calculation_int,
             points_possible=row.points_possible, mastery_points=row.mastery_points,
-            course_scale=None if scale is None else (scale.points_possible, scale.mastery_points),
-            course_method=None if method is None else (method.method, method.calculation_int))
+            course_scale=scale, course_method=method)
         for row in rows
     }

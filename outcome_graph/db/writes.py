@@ -82,13 +82,14 @@ async def _sis_users(conn, items: Sequence[ResultInput]) -> dict[str, int]:
 
 async def _scoring(conn, course_id: int, outcome_ids: set[int]) -> dict[int, tuple[float | None, float | None, bool]]:
     """outcome -> (points possible, mastery points, from the course scale) that percents are computed with."""
-    scale = (await conn.execute(select(m.MasteryScale.points_possible, m.MasteryScale.mastery_points)
-                                .where(m.MasteryScale.course_id == course_id))).first()
-    if scale is not None:  # spec §4.2: the course scale replaces every outcome's points
-        return {o: (scale.points_possible, scale.mastery_points, True) for o in outcome_ids}
-    o = m.Outcome
-    rows = await conn.execute(select(o.id, o.points_possible, o.mastery_points).where(o.id.in_(outcome_ids)))
-    return {row.id: (row.points_possible, row.mastery_points, False) for row in rows}
+    o, ms = m.Outcome, m.MasteryScale
+    rows = await conn.execute(  # one statement: the outcomes beside the course scale, if any
+        select(o.id, o.points_possible, o.mastery_points, ms.course_id.label("scale"),
+               ms.points_possible.label("scale_points"), ms.mastery_points.label("scale_mastery"))
+        .select_from(o).outerjoin(ms, ms.course_id == course_id).where(o.id.in_(outcome_ids)))
+    # spec §4.2: the course scale replaces every outcome's points
+    return {row.id: (row.scale_points, row.scale_mastery, True) if row.scale is not None
+            else (row.points_possible, row.mastery_points, False) for row in rows}
 
 
 def derived_mastery(percent: float | None, points_possible: float | None, mastery_points: float | None) -> bool | None:
