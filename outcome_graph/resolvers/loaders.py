@@ -14,35 +14,47 @@ MAX_BATCH = 1000
 T = TypeVar("T")
 
 
+# name -> (batch load, cache key function): see Loaders.
+_LOADS: dict[str, tuple[Callable, Callable | None]] = {
+    "course_by_id": (batch.courses, None),
+    "section_by_id": (batch.sections, None),
+    "user_by_id": (batch.users, None),
+    "outcome_by_id": (batch.outcomes, None),
+    "group_by_id": (batch.groups, None),
+    "asset_by_id": (batch.assets, None),
+    "alignment_by_id": (batch.alignments, None),
+    "result_by_id": (batch.results, None),
+    "sections_by_course": (batch.sections_by_course, None),
+    "groups_by_course": (batch.groups_by_course, None),
+    "links_by_course": (batch.links_by_course, None),
+    "links_by_outcome": (batch.links_by_outcome, None),
+    "enrollments_by_course": (batch.enrollments_by_course, None),
+    "enrollments_by_user": (batch.enrollments_by_user, None),
+    "alignments_by_course_outcome": (batch.alignments_by_course_outcome, tuple),
+    "alignments_by_outcome": (batch.alignments_by_outcome, None),
+    "outcome_order_by_course_user": (batch.outcome_order, tuple),
+    "overrides_by_course": (batch.course_overrides, None),
+}
+
+
 class Loaders:
-    """Created per request: caches never outlive the request that filled them."""
+    """Created per request: caches never outlive the request that filled them.
+
+    Each loader is made on first use: a small request touches two or three of them, and making all
+    eighteen cost more than its whole field execution.
+    """
 
     def __init__(self, reader: Reader):
-        def make(fn):
-            return DataLoader(load_fn=partial(fn, reader), max_batch_size=MAX_BATCH)
+        self._reader = reader
 
-        def make_pairs(fn):
-            return DataLoader(load_fn=partial(fn, reader), max_batch_size=MAX_BATCH,
-                              cache_key_fn=tuple)
-
-        self.course_by_id = make(batch.courses)
-        self.section_by_id = make(batch.sections)
-        self.user_by_id = make(batch.users)
-        self.outcome_by_id = make(batch.outcomes)
-        self.group_by_id = make(batch.groups)
-        self.asset_by_id = make(batch.assets)
-        self.alignment_by_id = make(batch.alignments)
-        self.result_by_id = make(batch.results)
-        self.sections_by_course = make(batch.sections_by_course)
-        self.groups_by_course = make(batch.groups_by_course)
-        self.links_by_course = make(batch.links_by_course)
-        self.links_by_outcome = make(batch.links_by_outcome)
-        self.enrollments_by_course = make(batch.enrollments_by_course)
-        self.enrollments_by_user = make(batch.enrollments_by_user)
-        self.alignments_by_course_outcome = make_pairs(batch.alignments_by_course_outcome)
-        self.alignments_by_outcome = make(batch.alignments_by_outcome)
-        self.outcome_order_by_course_user = make_pairs(batch.outcome_order)
-        self.overrides_by_course = make(batch.course_overrides)
+    def __getattr__(self, name: str) -> DataLoader:  # only for loaders not made yet
+        spec = _LOADS.get(name)
+        if spec is None:
+            raise AttributeError(name)
+        fn, key = spec
+        loader = DataLoader(load_fn=partial(fn, self._reader), max_batch_size=MAX_BATCH, cache_key_fn=key)
+        setattr(self, name, loader)
+        return loader
 
 
 def request_loader(ctx, name: str, load_fn: Callable) -> DataLoader:
