@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict, namedtuple
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Select, select, tuple_
+from sqlalchemy import Select, bindparam, select, tuple_
 from sqlalchemy.engine import Row
 
 from outcome_graph.db import models as m
@@ -41,9 +41,15 @@ def rows_of(columns: Sequence[Any], start: int) -> Callable[[Row], Any]:
     return lambda row: shape._make(row[start:end])
 
 
+_BY_KEY: dict[tuple, Select] = {}
+
+
 async def by_key(reader: Reader, columns: Sequence[Any], key: Any, keys: Sequence[Any]) -> list[Row | None]:
     """Rows whose `key` column is in keys; None where a key has no row."""
-    rows = await reader.rows(select(*columns).where(key.in_(keys)))
+    stmt = _BY_KEY.get((tuple(columns), key))
+    if stmt is None:  # built once per entity: nearly every request loads its course this way
+        stmt = _BY_KEY[(tuple(columns), key)] = select(*columns).where(key.in_(bindparam("keys", expanding=True)))
+    rows = await reader.rows(stmt, {"keys": list(keys)})
     found = {getattr(r, key.key): r for r in rows}
     return [found.get(k) for k in keys]
 

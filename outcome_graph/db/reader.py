@@ -43,17 +43,17 @@ class Reader:
                 self._conn = await conn.execution_options(isolation_level=AUTOCOMMIT)
             yield self._conn
 
-    async def rows(self, stmt: Any) -> Sequence[Row]:
+    async def rows(self, stmt: Any, params: dict | None = None) -> Sequence[Row]:
         async with self.connection() as conn:
-            return (await conn.execute(stmt)).all()
+            return (await conn.execute(stmt, params)).all()
 
-    async def first(self, stmt: Any) -> Row | None:
+    async def first(self, stmt: Any, params: dict | None = None) -> Row | None:
         async with self.connection() as conn:
-            return (await conn.execute(stmt)).first()
+            return (await conn.execute(stmt, params)).first()
 
-    async def scalar(self, stmt: Any) -> Any:
+    async def scalar(self, stmt: Any, params: dict | None = None) -> Any:
         async with self.connection() as conn:
-            return (await conn.execute(stmt)).scalar()
+            return (await conn.execute(stmt, params)).scalar()
 
     async def close(self) -> None:
         """Ends the read transaction and returns the connection to the pool."""
