@@ -13,6 +13,7 @@ from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import BadUserInput
 from outcome_graph.resolvers.access import CourseAccess, course_access
 from outcome_graph.resolvers.ids import MAX_ID, parse_id, parse_ids
+from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
 from outcome_graph.resolvers.students import Students, apply_enrollment_exclusions, requested_users, select_students
@@ -93,7 +94,7 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cu
     if sort_by is None:
         keys: dict = {u: (u,) for u in ids}
     else:
-        users = {r.id: r for r in await ctx.loaders.user_by_id.load_many(ids)}
+        users = {r.id: r for r in await load_all(ctx.loaders.user_by_id, ids)}
         if sort_by == "student":
             keys = {u: (_name(users, u), u) for u in ids}
         else:  # "outcome": that outcome's scores alone; one outside the selection has none (spec §3.4, §11.3)
