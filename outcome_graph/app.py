@@ -102,7 +102,7 @@ class GraphQLView(GraphQL):
                           viewer=None, request=request, response=response)
         request.state.context = context
         if request.scope["type"] == "websocket":
-            context.reader.shared = False  # the context lives as long as the socket: no long read transaction
+            context.reader.shared = False  # the context lives as long as the socket: hold no pooled connection
             context.connection_params = None  # filled in from connection_init by strawberry's handler
         await context.authenticate(request.headers.get("authorization"))
         return context

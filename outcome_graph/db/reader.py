@@ -56,7 +56,7 @@ class Reader:
             return (await conn.execute(stmt, params)).scalar()
 
     async def close(self) -> None:
-        """Ends the read transaction and returns the connection to the pool."""
+        """Returns the connection to the pool (the next read takes one again)."""
         async with self._lock:
             conn, self._conn = self._conn, None
             if conn is not None:
