@@ -130,9 +130,6 @@ def alignments_by_course_outcome(reader, keys):
     return grouped_pairs(reader, stmt, (m.Alignment.course_id, m.Alignment.outcome_id), keys)
 
 
-def alignments_by_outcome(reader, outcome_ids):
-    stmt = select(*ALIGNMENT).where(m.Alignment.deleted.is_(False)).order_by(m.Alignment.id)
-    return grouped(reader, stmt, m.Alignment.outcome_id, outcome_ids)
 
 
 def outcome_order(reader, keys):

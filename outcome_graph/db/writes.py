@@ -7,7 +7,7 @@ advisory lock first), re-checks what it references inside that transaction, reco
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +22,10 @@ from outcome_graph.db.engine import writer
 from outcome_graph.db.rollup_store import recompute
 from outcome_graph.errors import BadUserInput, Forbidden
 from outcome_graph.rollups import compute_percent
+
+# The access policy's answer (CourseAccess.sees_sections): given a student's sections, whether the writer grades
+# them. db/ applies it; it does not decide it.
+MayGrade = Callable[[set[int]], bool] | None
 
 r = m.OutcomeResult
 _EPOCH = datetime(1970, 1, 1)
@@ -103,19 +107,19 @@ def derived_mastery(percent: float | None, points_possible: float | None, master
 
 
 async def record_results(engine: AsyncEngine, course_id: int, items: Sequence[ResultInput],
-                         sections: frozenset[int] | None = None) -> list:
+                         may_grade: MayGrade = None) -> list:
     """Upserts results by (user, alignment) and returns their rows (db.batch.RESULT), one per item.
 
     A (user, alignment) already stored keeps its id and takes the new values (spec §2.5); a deleted one is
     revived. New rows get ids max(id)+1, ... inside the transaction: ids are the source system's
     (Canvas's) ids, and results recorded here have no source id, so they continue the sequence.
-    sections: a section-limited grader's sections; students outside them are refused.
+    may_grade: the access policy's answer, from a student's sections, whether the writer grades them.
     """
     for attempt in range(ID_RETRIES):
         try:
             async with writer(engine).begin() as conn:
                 await locks.lock(conn, locks.COURSE_WRITES, course_id)
-                ids = await _record(conn, course_id, items, sections)
+                ids = await _record(conn, course_id, items, may_grade)
                 rows = {row.id: row for row in await conn.execute(select(*RESULT).where(r.id.in_(set(ids))))}
             return [rows[i] for i in ids]
         except IntegrityError:
@@ -124,7 +128,7 @@ async def record_results(engine: AsyncEngine, course_id: int, items: Sequence[Re
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _record(conn, course_id: int, items: Sequence[ResultInput], sections: frozenset[int] | None) -> list[int]:
+async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade: MayGrade) -> list[int]:
     by_sis = await _sis_users(conn, items)
     user_ids = [by_sis.get(i.sis_user_id, -1) if i.user_id is None else i.user_id for i in items]
     students = await _students(conn, course_id, set(user_ids))
@@ -137,7 +141,7 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], sections: 
             who = f"sis_user_id:{item.sis_user_id}" if item.user_id is None else str(uid)
             raise BadUserInput(f"{item.path}.userId: user {who} is not a student of course {course_id}",
                                field=f"{item.path}.userId")
-        if sections is not None and not students[uid] & sections:
+        if may_grade is not None and not may_grade(students[uid]):
             raise Forbidden(f"{item.path}.userId: user {uid} is not in your sections", field=f"{item.path}.userId")
         al = alignments.get(item.alignment_id)
         if al is None or al.course_id != course_id:
@@ -201,31 +205,27 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], sections: 
 
 
 async def _course_results(conn, course_id: int, result_ids: Sequence[int], *, include_deleted: bool,
-                          sections: frozenset[int] | None, field: str) -> dict[int, object]:
+                          may_grade: MayGrade, field: str) -> dict[int, object]:
     """The course's results by id, each id checked in order (unknown ids name their position)."""
     rows = {row.id: row for row in await conn.execute(
         select(r.id, r.user_id, r.outcome_id, r.deleted).where(r.course_id == course_id, r.id.in_(set(result_ids))))}
-    allowed = None
-    if sections is not None:
-        e = m.Enrollment
-        allowed = {row[0] for row in await conn.execute(select(e.user_id).where(
-            e.course_id == course_id, e.role == "student", e.state != "deleted", e.section_id.in_(sections)))}
+    students = await _students(conn, course_id, {row.user_id for row in rows.values()}) if may_grade else {}
     for i, rid in enumerate(result_ids):
         row = rows.get(rid)
         if row is None or (row.deleted and not include_deleted):
             raise BadUserInput(f"{field}[{i}]: no such result {rid} in course {course_id}", field=f"{field}[{i}]")
-        if allowed is not None and row.user_id not in allowed:
+        if may_grade is not None and not may_grade(students.get(row.user_id, set())):
             raise Forbidden(f"{field}[{i}]: result {rid} belongs to a student outside your sections",
                             field=f"{field}[{i}]")
     return rows
 
 
 async def set_results_hidden(engine: AsyncEngine, course_id: int, result_ids: Sequence[int], hidden: bool,
-                             sections: frozenset[int] | None = None) -> list:
+                             may_grade: MayGrade = None) -> list:
     """Hides results from (or shows them in) rollups and the gradebook (spec §2.4); returns their rows."""
     async with writer(engine).begin() as conn:
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
-        found = await _course_results(conn, course_id, result_ids, include_deleted=False, sections=sections,
+        found = await _course_results(conn, course_id, result_ids, include_deleted=False, may_grade=may_grade,
                                       field="resultIds")
         await conn.execute(update(r).where(r.id.in_(set(result_ids))).values(hidden=hidden))
         await _refresh(conn, course_id, found.values())
@@ -234,11 +234,11 @@ async def set_results_hidden(engine: AsyncEngine, course_id: int, result_ids: Se
 
 
 async def delete_results(engine: AsyncEngine, course_id: int, result_ids: Sequence[int],
-                         sections: frozenset[int] | None = None) -> list[int]:
+                         may_grade: MayGrade = None) -> list[int]:
     """Soft-deletes results (spec §2.4: deleted results never count); deleting twice is not an error."""
     async with writer(engine).begin() as conn:
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
-        found = await _course_results(conn, course_id, result_ids, include_deleted=True, sections=sections,
+        found = await _course_results(conn, course_id, result_ids, include_deleted=True, may_grade=may_grade,
                                       field="resultIds")
         await conn.execute(update(r).where(r.id.in_(set(result_ids))).values(deleted=True))
         await _refresh(conn, course_id, found.values())

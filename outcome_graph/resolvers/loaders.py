@@ -31,7 +31,6 @@ _LOADS: dict[str, tuple[Callable, Callable | None]] = {
     "enrollments_by_course": (batch.enrollments_by_course, None),
     "enrollments_by_user": (batch.enrollments_by_user, None),
     "alignments_by_course_outcome": (batch.alignments_by_course_outcome, tuple),
-    "alignments_by_outcome": (batch.alignments_by_outcome, None),
     "outcome_order_by_course_user": (batch.outcome_order, tuple),
     "overrides_by_course": (batch.course_overrides, None),
 }

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outcome_graph.errors import BadUserInput, Forbidden, NotFound
-from outcome_graph.resolvers.access import NOT_AUTHORIZED, READER_STATES, readable_courses, require_viewer
-from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.errors import BadUserInput
+from outcome_graph.resolvers.access import visible_alignments
 
 BOTH_FILTERS = "can't filter by both outcome_ids and outcome_group_id"
 NOT_LINKED = "can only include id's of outcomes in the outcome context"
@@ -49,10 +48,11 @@ async def select_outcome_ids(ctx, course_id: int, outcome_ids: list[int] | None,
 
 
 async def outcome_link(ctx, outcome_id: int, course_id: int | None):
-    """The link placing an outcome in a course (the first one when no course is given)."""
-    links = await ctx.loaders.links_by_outcome.load(outcome_id)
-    for link in links:
-        if course_id is None or link.course_id == course_id:
+    """The link placing an outcome in a course; None without a course (see access.outcome_scope)."""
+    if course_id is None:
+        return None
+    for link in await ctx.loaders.links_by_outcome.load(outcome_id):
+        if link.course_id == course_id:
             return link
     return None
 
@@ -72,44 +72,12 @@ async def outcome_path(ctx, title: str, link) -> list[str]:
     return names
 
 
-async def visible_outcome(ctx, raw_id, *, strict: bool = False):
-    """The outcome row when the viewer is an admin or enrolled in a course that links it."""
-    viewer = require_viewer(ctx)
-    outcome_id = parse_id(raw_id, "outcome id")
-    row = await ctx.loaders.outcome_by_id.load(outcome_id)
-    if row is None:
-        if strict:
-            raise NotFound(f"The specified resource does not exist: outcome {outcome_id}.")
-        return None
-    if viewer.is_admin:
-        return row
-    courses = {link.course_id for link in await ctx.loaders.links_by_outcome.load(outcome_id)}
-    if viewer.user_id is not None:
-        for e in await ctx.loaders.enrollments_by_user.load(viewer.user_id):
-            if e.course_id in courses and e.state in READER_STATES:
-                return row
-    if strict:
-        raise Forbidden(NOT_AUTHORIZED)
-    return None
-
-
 async def outcome_alignments(ctx, outcome_id: int, course_id: int | None) -> list:
-    """Active alignments of an outcome in one course, or in every course the viewer takes part in."""
-    if course_id is not None:
-        return await ctx.loaders.alignments_by_course_outcome.load((course_id, outcome_id))
-    rows = await ctx.loaders.alignments_by_outcome.load(outcome_id)
-    require_viewer(ctx)
-    courses = await readable_courses(ctx, [r.course_id for r in rows])
-    return [r for r in rows if r.course_id in courses]
-
-
-async def visible_alignment(ctx, raw_id):
-    """An active alignment by id when the viewer takes part in its course (any, for an admin)."""
-    require_viewer(ctx)
-    row = await ctx.loaders.alignment_by_id.load(parse_id(raw_id, "alignment id"))
-    if row is None or row.deleted or not await readable_courses(ctx, [row.course_id]):
-        return None
-    return row
+    """Active alignments of an outcome in the course it is shown in, those the viewer may see."""
+    if course_id is None:
+        return []
+    rows = await ctx.loaders.alignments_by_course_outcome.load((course_id, outcome_id))
+    return await visible_alignments(ctx, course_id, rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
 from outcome_graph.resolvers.students import requested_users, select_students
 
-r, u, e, link = m.OutcomeResult, m.User, m.Enrollment, m.OutcomeLink
+r, u, link = m.OutcomeResult, m.User, m.OutcomeLink
 RESULT_COLUMNS = (r.id, r.course_id, r.user_id, r.outcome_id, r.alignment_id, r.score, r.possible, r.percent,
                   r.mastery, r.hidden, r.hide_points, r.posted, r.submitted_at, r.assessed_at, r.time, r.title,
                   r.artifact_type)
@@ -42,7 +42,7 @@ async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, ou
     """Two statements: the page with its total and the users, alignments and assets its nodes show, and
     its outcomes. All are in the loaders before the nodes resolve, so their fields resolve synchronously."""
     access = await course_access(ctx, course_id)
-    if include_hidden and not access.grader:
+    if include_hidden and not access.sees_hidden:
         raise Forbidden(HIDDEN_FOR_GRADERS)
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     first = check_first(first, ctx.settings.max_page_size)
@@ -52,7 +52,7 @@ async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, ou
     if students is None or outcomes is None:
         return Page([], [], 0, False, cursor is not None)
     key = name_key(ctx.engine.dialect.name)
-    where = (counted(course_id, include_hidden=include_hidden, include_muted=access.grader), students, outcomes)
+    where = (counted(course_id, include_hidden=include_hidden, include_muted=access.sees_hidden), students, outcomes)
     total = joined(select(func.count())).where(*where).scalar_subquery().correlate(None)
     base = joined(select(*RESULT_COLUMNS, key.label("name_key"), total.label("total"), *PRIMED_COLUMNS)) \
         .join(u, u.id == r.user_id).where(*where)
@@ -85,10 +85,7 @@ async def _outcome_filter(ctx, course_id: int, outcome_ids, outcome_group_id):
 async def _student_filter(ctx, access, user_ids, section_id):
     """user_id's condition; None when nothing can match. A grader's whole course is a subquery."""
     if user_ids is None and section_id is None:
-        conds = [e.course_id == access.course_id, e.role == "student", e.state != "deleted"]
-        if access.grader_sections is not None:
-            conds.append(e.section_id.in_(access.grader_sections))
-        return r.user_id.in_(select(e.user_id).where(*conds))
+        return r.user_id.in_(access.students_query())
     students = await select_students(ctx, access, user_ids, section_id)
     return r.user_id.in_(students.ids) if students.ids else None
 
@@ -101,21 +98,3 @@ def _prime(ctx, rows) -> None:
             if row[start] not in seen:
                 seen.add(row[start])
                 loader.prime(row[start], cut(row))
-
-
-async def visible_result(ctx, raw_id):
-    """A result by id when the viewer may read it: its course's access rules, hidden only for graders."""
-    rows = await ctx.loaders.result_by_id.load(parse_id(raw_id, "result id"))
-    if rows is None or rows.deleted or rows.alignment_deleted:
-        return None
-    access = await course_access(ctx, rows.course_id)
-    if not access.may_read_student(rows.user_id):
-        return None
-    if access.grader_sections is not None:
-        sections = {e.section_id for e in await ctx.loaders.enrollments_by_user.load(rows.user_id)
-                    if e.course_id == rows.course_id and e.role == "student"}
-        if not sections & access.grader_sections:
-            return None
-    if not access.grader and (rows.hidden or (rows.post_policy == "manual" and not rows.posted)):
-        return None
-    return rows

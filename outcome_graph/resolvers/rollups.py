@@ -45,7 +45,7 @@ async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_
     """Distinct (user, outcome) pairs with counted results: for the MISSING_* exclusions."""
     r = m.OutcomeResult
     stmt = joined(select(r.user_id, r.outcome_id).distinct()).where(
-        counted(access.course_id, include_muted=access.grader), r.score.is_not(None),
+        counted(access.course_id, include_muted=access.sees_hidden), r.score.is_not(None),
         r.user_id.in_(user_ids), r.outcome_id.in_(outcome_ids))
     return await ctx.reader.rows(stmt)
 
@@ -77,7 +77,7 @@ async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outco
 async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False):
     async with ctx.reader.connection() as conn:
         return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids,
-                                       grader=sel.access.grader, scores_only=scores_only)
+                                       grader=sel.access.sees_hidden, scores_only=scores_only)
 
 
 def _name(users: dict, uid: int) -> str:

@@ -10,7 +10,6 @@ from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.users import resolve_user_ids
 
 BOTH_USER_FILTERS = "cannot specify both user_ids and section_id"
-NOT_ENROLLED = "specified users not enrolled"
 NOT_AUTHORIZED_GRADES = "not authorized to read grades for specified users"
 NOT_STUDENTS = "can only include id's of users in the outcome context"
 INVALID_SECTION = "invalid section id"
@@ -35,7 +34,9 @@ async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
 async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None) -> list[int] | None:
     """Canvas's permission step: user_ids resolved, and a non-grader may name only users they may read.
 
-    Runs before the sort, outcome and user checks (spec §3.9 order; §6); memoised, so callers may repeat it.
+    A non-grader gets one answer for every user they may not read, known, enrolled or not: what they learn
+    is only that they may not (docs/access.md). Runs before the sort, outcome and user checks (spec §3.9
+    order; §6); memoised, so callers may repeat it.
     """
     if user_ids is None:
         if not access.grader:
@@ -44,12 +45,8 @@ async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None)
     key = ("user_ids", access.course_id, tuple(map(str, user_ids)))
     if key not in ctx.memo:
         wanted = await _resolve_user_ids(ctx, user_ids)
-        if not access.grader:  # graders skip these checks in Canvas; their bad ids fail as NOT_STUDENTS below
-            enrolled = {e.user_id for e in await ctx.loaders.enrollments_by_course.load(access.course_id)}
-            if any(u not in enrolled for u in wanted):
-                raise BadUserInput(NOT_ENROLLED)
-            if not all(access.may_read_student(u) for u in wanted):
-                raise Forbidden(NOT_AUTHORIZED_GRADES)
+        if not access.grader and not all(access.may_read_student(u) for u in wanted):
+            raise Forbidden(NOT_AUTHORIZED_GRADES)  # graders' bad ids fail precisely, as NOT_STUDENTS below
         ctx.memo[key] = wanted
     return ctx.memo[key]
 
@@ -68,15 +65,12 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
         sections = await ctx.loaders.sections_by_course.load(course_id)
         if all(s.id != section for s in sections):
             raise BadUserInput(INVALID_SECTION)
-    visible = access.grader_sections  # None: every section
     student_enrollments: dict[int, list] = {}
-    for e in enrollments:
-        if e.role != "student":
+    for e in enrollments:  # the loader drops deleted enrollments
+        if e.role != "student" or (section is not None and e.section_id != section):
             continue
-        if section is not None and e.section_id != section:
-            continue
-        if visible is not None and e.section_id not in visible:
-            continue
+        if access.grader and not access.sees_sections({e.section_id}):
+            continue  # a section-limited grader: enrollments in their sections only
         student_enrollments.setdefault(e.user_id, []).append(e)
     if wanted is None:
         ids = sorted(student_enrollments)

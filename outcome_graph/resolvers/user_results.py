@@ -54,7 +54,7 @@ class _Group(NamedTuple):
 async def _checked(ctx, key: UserResultsKey) -> _Group | None:
     """outcome_results_page's checks, in its order, for one user; None when the page is empty anyway."""
     access = await course_access(ctx, key.course_id)
-    if key.include_hidden and not access.grader:
+    if key.include_hidden and not access.sees_hidden:
         raise Forbidden(HIDDEN_FOR_GRADERS)
     user_ids = [str(key.user_id)]
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
@@ -64,7 +64,7 @@ async def _checked(ctx, key: UserResultsKey) -> _Group | None:
     students = await select_students(ctx, access, user_ids, None)
     if not students.ids or not outcomes:
         return None
-    return _Group(key.course_id, tuple(sorted(outcomes)), key.include_hidden, access.grader, first,
+    return _Group(key.course_id, tuple(sorted(outcomes)), key.include_hidden, access.sees_hidden, first,
                   None if cursor is None else tuple(cursor))
 
 

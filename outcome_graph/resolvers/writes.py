@@ -16,7 +16,7 @@ from outcome_graph.db import scoring_writes, writes
 from outcome_graph.db.scoring_writes import OutcomeChanges, RatingInput
 from outcome_graph.db.writes import ResultInput
 from outcome_graph.errors import BadUserInput, DomainError, Forbidden
-from outcome_graph.resolvers.access import require_grader
+from outcome_graph.resolvers.access import require_grader, require_teacher
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 
@@ -25,7 +25,7 @@ MAX_IDS = 1000
 SIS_PREFIX = "sis_user_id:"
 ORDER_NEEDS_USER = ("An outcome order belongs to a user, and an admin token has none: "
                     "send the token of the teacher whose order this is.")
-SHARED_OUTCOME = "this outcome is also used in courses you do not grade; only an admin may change it"
+SHARED_OUTCOME = "this outcome is also used in courses you do not teach; only an admin may change it"
 
 
 def forget(loader, key) -> None:
@@ -104,7 +104,7 @@ async def record_outcome_results(ctx, raw_course_id: Any, results: list) -> list
     items = [result_input(f"results[{i}]", x) for i, x in enumerate(results)]
     if not items:
         return []
-    return await writes.record_results(ctx.engine, course_id, items, access.grader_sections)
+    return await writes.record_results(ctx.engine, course_id, items, access.sees_sections)
 
 
 def _result_ids(raw: list) -> list[int]:
@@ -119,7 +119,7 @@ async def set_outcome_results_hidden(ctx, raw_course_id: Any, raw_ids: list, hid
     ids = _result_ids(raw_ids)
     if not ids:
         return []
-    return await writes.set_results_hidden(ctx.engine, course_id, ids, bool(hidden), access.grader_sections)
+    return await writes.set_results_hidden(ctx.engine, course_id, ids, bool(hidden), access.sees_sections)
 
 
 async def delete_outcome_results(ctx, raw_course_id: Any, raw_ids: list) -> list[int]:
@@ -128,7 +128,7 @@ async def delete_outcome_results(ctx, raw_course_id: Any, raw_ids: list) -> list
     ids = _result_ids(raw_ids)
     if not ids:
         return []
-    return await writes.delete_results(ctx.engine, course_id, ids, access.grader_sections)
+    return await writes.delete_results(ctx.engine, course_id, ids, access.sees_sections)
 
 
 async def assign_outcome_order(ctx, raw_course_id: Any, order: list) -> tuple[int, list]:
@@ -151,15 +151,13 @@ def _ratings(raw: list | None) -> list[RatingInput] | None:
                         color=getattr(x, "color", None)) for x in raw]
 
 
-async def _require_all_graded(ctx, outcome_id: int) -> None:
-    """Changing a shared outcome changes other courses' rollups: their graders (or an admin) only."""
-    if ctx.viewer.is_admin:
-        return
+async def _require_all_taught(ctx, outcome_id: int) -> None:
+    """Changing a shared outcome changes other courses' rollups: their teachers (or an admin) only."""
     async with ctx.reader.connection() as conn:
         courses = await scoring_writes.courses_using(conn, outcome_id)
     for course_id in courses:
         try:
-            await require_grader(ctx, course_id)
+            await require_teacher(ctx, course_id)
         except DomainError:
             raise Forbidden(SHARED_OUTCOME) from None
 
@@ -167,12 +165,12 @@ async def _require_all_graded(ctx, outcome_id: int) -> None:
 async def update_outcome(ctx, raw_course_id: Any, raw_outcome_id: Any, x: Any):
     """updateOutcome: Canvas's method/int rules (spec §1.1); returns (course id, the outcome row)."""
     course_id = parse_id(raw_course_id, "course id")
-    await require_grader(ctx, course_id)
+    await require_teacher(ctx, course_id)
     outcome_id = parse_id(raw_outcome_id, "outcome id")
     link = (await ctx.reader.first(select(m.OutcomeLink.id).where(
         m.OutcomeLink.course_id == course_id, m.OutcomeLink.outcome_id == outcome_id)))
     if link is not None:
-        await _require_all_graded(ctx, outcome_id)
+        await _require_all_taught(ctx, outcome_id)
     changes = OutcomeChanges(
         calculation_method=getattr(x.calculation_method, "value", x.calculation_method),  # the enum's stored name
         calculation_int=x.calculation_int,
@@ -186,14 +184,14 @@ async def update_outcome(ctx, raw_course_id: Any, raw_outcome_id: Any, x: Any):
 
 async def set_course_mastery_scale(ctx, raw_course_id: Any, ratings: list | None):
     course_id = parse_id(raw_course_id, "course id")
-    await require_grader(ctx, course_id)
+    await require_teacher(ctx, course_id)
     await scoring_writes.set_mastery_scale(ctx.engine, course_id, _ratings(ratings), ctx.settings.job_delay_seconds)
     return await _fresh_course(ctx, course_id)
 
 
 async def set_course_calculation_method(ctx, raw_course_id: Any, method: str | None, calc_int: int | None):
     course_id = parse_id(raw_course_id, "course id")
-    await require_grader(ctx, course_id)
+    await require_teacher(ctx, course_id)
     await scoring_writes.set_calculation_method(ctx.engine, course_id, method, calc_int,
                                                 ctx.settings.job_delay_seconds)
     return await _fresh_course(ctx, course_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.federation.schema import FederationAny
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 
 from outcome_graph.schema.course import Course
@@ -14,6 +15,7 @@ from outcome_graph.schema.outcome import Alignment, Outcome
 from outcome_graph.schema.query import Query
 from outcome_graph.schema.subscription import Subscription
 from outcome_graph.schema.reads import SharedReads
+from outcome_graph.schema.representations import check_representation, entity_type_names
 from outcome_graph.schema.user import User
 from outcome_graph.settings import Settings
 
@@ -23,6 +25,14 @@ class Schema(strawberry.federation.Schema):
 
     def process_errors(self, errors, execution_context=None) -> None:
         return None
+
+    def entities_resolver(self, info: strawberry.Info,
+                          representations: list[FederationAny]) -> list[FederationAny]:
+        """Malformed representations get their own BAD_USER_INPUT; the rest resolve as one batch."""
+        types = entity_type_names(self._schema)
+        checked = [check_representation(i, rep, types) for i, rep in enumerate(representations)]
+        good = iter(super().entities_resolver(info, [c for c in checked if isinstance(c, dict)]))
+        return [next(good) if isinstance(c, dict) else c for c in checked]
 
 
 def build_schema(settings: Settings | None = None) -> Schema:

@@ -7,7 +7,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.access import course_access, require_grader
+from outcome_graph.resolvers.access import course_access, entry_point, require_grader
 from outcome_graph.resolvers.contributing import contributing_scores
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
@@ -42,6 +42,7 @@ class Course:
         return cls(id=strawberry.ID(str(row.id)), name=row.name, _row=row)
 
     @classmethod
+    @entry_point("Course._entities")
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Course":
         course_id = parse_id(id, "course id")
         await course_access(info.context, course_id)

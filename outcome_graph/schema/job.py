@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
-from outcome_graph.resolvers.jobs import visible_job
+from outcome_graph.resolvers.access import visible_job
 from outcome_graph.schema.enums import JobState
 from outcome_graph.schema.times import utc
 from outcome_graph.schema.user import User

@@ -8,6 +8,7 @@ from typing import Optional
 import strawberry
 
 from outcome_graph.resolvers import writes
+from outcome_graph.resolvers.access import entry_point
 from outcome_graph.resolvers.jobs import enqueue_calculation
 from outcome_graph.schema.course import Course
 from outcome_graph.schema.enums import CalculationMethod
@@ -82,6 +83,7 @@ class OutcomeUpdateInput:
 class Mutation:
     @strawberry.mutation(description="Saves the viewer's outcome order in the course, replacing the previous one "
                                      "(spec §5.2); returns the course's outcomes in the new order. Graders only.")
+    @entry_point("Mutation.assignOutcomeOrder")
     async def assign_outcome_order(self, info: strawberry.Info, course_id: strawberry.ID,
                                    order: list[OutcomeOrderInput]) -> list[Outcome]:
         course, rows = await writes.assign_outcome_order(info.context, course_id, order)
@@ -90,6 +92,7 @@ class Mutation:
     @strawberry.mutation(description="Queues a recalculation of a student's stored rollups (or the whole course's "
                                      "without userId), due a minute later; a pending request for the same student "
                                      "is postponed instead of repeated (spec §5.3). Graders only.")
+    @entry_point("Mutation.enqueueOutcomeRollupCalculation")
     async def enqueue_outcome_rollup_calculation(self, info: strawberry.Info, course_id: strawberry.ID,
                                                  user_id: Optional[strawberry.ID] = None) -> RollupJob:
         return RollupJob.from_row(await enqueue_calculation(info.context, course_id, user_id))
@@ -98,6 +101,7 @@ class Mutation:
                                      "returns. A student's second result on an alignment updates the first in "
                                      "place (spec §2.5); a new result gets the next id after the highest stored "
                                      "one (ids are the source system's). Graders only.")
+    @entry_point("Mutation.recordOutcomeResults")
     async def record_outcome_results(self, info: strawberry.Info, course_id: strawberry.ID,
                                      results: list[OutcomeResultInput]) -> list[OutcomeResult]:
         rows = await writes.record_outcome_results(info.context, course_id, results)
@@ -105,6 +109,7 @@ class Mutation:
 
     @strawberry.mutation(description="Hides results from the gradebook and rollups, or shows them again. "
                                      "Graders only.")
+    @entry_point("Mutation.setOutcomeResultsHidden")
     async def set_outcome_results_hidden(self, info: strawberry.Info, course_id: strawberry.ID,
                                          result_ids: list[strawberry.ID], hidden: bool) -> list[OutcomeResult]:
         rows = await writes.set_outcome_results_hidden(info.context, course_id, result_ids, hidden)
@@ -112,26 +117,32 @@ class Mutation:
 
     @strawberry.mutation(description="Deletes results (they stop counting at once); returns their ids. "
                                      "Graders only.")
+    @entry_point("Mutation.deleteOutcomeResults")
     async def delete_outcome_results(self, info: strawberry.Info, course_id: strawberry.ID,
                                      result_ids: list[strawberry.ID]) -> list[strawberry.ID]:
         ids = await writes.delete_outcome_results(info.context, course_id, result_ids)
         return [strawberry.ID(str(i)) for i in ids]
 
     @strawberry.mutation(description="Changes an outcome linked in the course, with Canvas's rules and messages. "
-                                     "Graders of every course using it (or admins) only.")
+                                     "Teachers (not section-limited) of every course using it, and admins, only.")
+    @entry_point("Mutation.updateOutcome")
     async def update_outcome(self, info: strawberry.Info, course_id: strawberry.ID, outcome_id: strawberry.ID,
                              input: OutcomeUpdateInput) -> Outcome:
         course, row = await writes.update_outcome(info.context, course_id, outcome_id, input)
         return Outcome.from_row(row, course)
 
     @strawberry.mutation(description="Sets the course's mastery scale, which replaces every outcome's points and "
-                                     "ratings in the course (spec §4.2); null removes it. Graders only.")
+                                     "ratings in the course (spec §4.2); null removes it. Teachers (not section-limited) "
+                                     "and admins only.")
+    @entry_point("Mutation.setCourseMasteryScale")
     async def set_course_mastery_scale(self, info: strawberry.Info, course_id: strawberry.ID,
                                        ratings: Optional[list[MasteryRatingInput]]) -> Course:
         return Course.from_row(await writes.set_course_mastery_scale(info.context, course_id, ratings))
 
     @strawberry.mutation(description="Sets the course's calculation method, which replaces every outcome's in the "
-                                     "course (spec §4.2); a null method removes it. Graders only.")
+                                     "course (spec §4.2); a null method removes it. Teachers (not section-limited) and "
+                                     "admins only.")
+    @entry_point("Mutation.setCourseCalculationMethod")
     async def set_course_calculation_method(self, info: strawberry.Info, course_id: strawberry.ID,
                                             method: Optional[CalculationMethod],
                                             calculation_int: Optional[int] = None) -> Course:

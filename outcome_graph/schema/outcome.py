@@ -7,8 +7,8 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.outcomes import (Effective, effective, outcome_alignments, outcome_link, outcome_path,
-                                             visible_alignment)
+from outcome_graph.resolvers.access import entry_point, visible_alignment, visible_outcome
+from outcome_graph.resolvers.outcomes import Effective, effective, outcome_alignments, outcome_link, outcome_path
 from outcome_graph.rollups import rating_defaults
 from outcome_graph.schema.enums import CalculationMethod
 
@@ -51,6 +51,7 @@ class Alignment:
     mastery_score: Optional[float] = strawberry.field(
         description="The alignment's own mastery fraction (e.g. 0.7 for a bank aligned at 70 %).")
     _outcome_id: strawberry.Private[int]
+    _course_id: strawberry.Private[int]
 
     @classmethod
     def from_rows(cls, alignment: Any, asset: Any) -> "Alignment":
@@ -58,16 +59,17 @@ class Alignment:
         return cls(id=strawberry.ID(str(alignment.id)), name=asset.name, html_url=asset.html_url,
                    asset_string=f"{kind}_{asset.id}", asset_type=asset.type,
                    published=bool(asset.published), mastery_score=alignment.mastery_score,
-                   _outcome_id=alignment.outcome_id)
+                   _outcome_id=alignment.outcome_id, _course_id=alignment.course_id)
 
     @classmethod
+    @entry_point("Alignment._entities")
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Alignment | None":
         row = await visible_alignment(info.context, id)
         return None if row is None else cls.from_rows(row, await info.context.loaders.asset_by_id.load(row.asset_id))
 
-    @strawberry.field(description="The aligned outcome.")
+    @strawberry.field(description="The aligned outcome, in the alignment's course.")
     async def outcome(self, info: strawberry.Info) -> "Outcome":
-        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id))
+        return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id), self._course_id)
 
 
 async def alignments_from_rows(ctx, rows) -> list[Alignment]:
@@ -83,20 +85,27 @@ class Outcome:
     description: Optional[str] = strawberry.field(description="Description (HTML).")
     vendor_guid: Optional[str] = strawberry.field(description="Vendor identifier, when imported.")
     _row: strawberry.Private[Any]
-    _course_id: strawberry.Private[Optional[int]]
+    _course_id: strawberry.Private[Optional[int]]  # whose scale and method apply
+    _scope: strawberry.Private[Optional[int]]  # whose tree (group, path) and alignments are shown
     _rating_percents: strawberry.Private[Optional[list[int]]] = None  # set by RollupConnection.outcomes
 
     @classmethod
-    def from_row(cls, row: Any, course_id: int | None = None) -> "Outcome":
+    def from_row(cls, row: Any, course_id: int | None = None, *, scope: int | None = None) -> "Outcome":
+        """course_id: the course it was reached through; scope: for an outcome reached without one, the
+        viewer's course it is shown in (access.visible_outcome), never another course's tree."""
         return cls(id=strawberry.ID(str(row.id)), title=row.title, display_name=row.display_name,
-                   description=row.description, vendor_guid=row.vendor_guid, _row=row, _course_id=course_id)
+                   description=row.description, vendor_guid=row.vendor_guid, _row=row, _course_id=course_id,
+                   _scope=course_id if scope is None else scope)
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Outcome | None":
-        from outcome_graph.resolvers.outcomes import visible_outcome
+    def from_visible(cls, found) -> "Outcome | None":
+        """From access.visible_outcome's (row, course) answer."""
+        return None if found is None else cls.from_row(found[0], scope=found[1])
 
-        row = await visible_outcome(info.context, id)
-        return None if row is None else cls.from_row(row)
+    @classmethod
+    @entry_point("Outcome._entities")
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Outcome | None":
+        return cls.from_visible(await visible_outcome(info.context, id))
 
     async def _effective(self, info) -> Effective:
         return await effective(info.context, self._row, self._course_id)
@@ -136,22 +145,22 @@ class Outcome:
 
     @strawberry.field(description="The group this outcome is linked in (in the course it was reached through).")
     async def group(self, info: strawberry.Info) -> Optional["OutcomeGroup"]:
-        link = await outcome_link(info.context, int(self.id), self._course_id)
+        link = await outcome_link(info.context, int(self.id), self._scope)
         if link is None or link.group_id is None:
             return None
         return OutcomeGroup.from_row(await info.context.loaders.group_by_id.load(link.group_id))
 
     @strawberry.field(description="Group titles from below the root group down to this outcome.")
     async def path(self, info: strawberry.Info) -> OutcomePath:
-        link = await outcome_link(info.context, int(self.id), self._course_id)
+        link = await outcome_link(info.context, int(self.id), self._scope)
         names = await outcome_path(info.context, self.title, link)
         return OutcomePath(id=self.id, parts=[OutcomePathPart(name=n) for n in names])
 
-    @strawberry.field(description="Active alignments of this outcome, limited to the course it was reached "
-                                  "through, else to the courses the viewer takes part in (Canvas does not "
-                                  "limit them; we do).")
+    @strawberry.field(description="Active alignments of this outcome in the course it was reached through (or, "
+                                  "reached without one, the first course linking it that the viewer takes part "
+                                  "in); alignments to unpublished things for the course's graders only.")
     async def alignments(self, info: strawberry.Info) -> list[Alignment]:
-        rows = await outcome_alignments(info.context, int(self.id), self._course_id)
+        rows = await outcome_alignments(info.context, int(self.id), self._scope)
         return await alignments_from_rows(info.context, rows)
 
 

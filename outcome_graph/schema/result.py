@@ -10,7 +10,8 @@ from strawberry.federation.schema_directives import Key
 
 from outcome_graph.resolvers.loaders import PENDING, load_then, loaded
 from outcome_graph.resolvers.paging import Page
-from outcome_graph.resolvers.results import outcome_results_page, visible_result
+from outcome_graph.resolvers.access import entry_point, visible_result
+from outcome_graph.resolvers.results import outcome_results_page
 from outcome_graph.schema.outcome import Alignment, Outcome
 from outcome_graph.schema.paging import PageInfo
 from outcome_graph.schema.times import utc
@@ -63,6 +64,7 @@ class OutcomeResult:
                    title=row.title, artifact_type=row.artifact_type, _row=row)
 
     @classmethod
+    @entry_point("OutcomeResult._entities")
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "OutcomeResult | None":
         row = await visible_result(info.context, id)
         return None if row is None else cls.from_row(row)

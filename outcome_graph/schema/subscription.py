@@ -7,6 +7,7 @@ from typing import Optional
 
 import strawberry
 
+from outcome_graph.resolvers.access import entry_point
 from outcome_graph.resolvers.jobs import watch_job
 from outcome_graph.schema.job import RollupJob
 
@@ -18,6 +19,7 @@ class Subscription:
                                          "only. Over WebSocket (graphql-transport-ws); send the token as the "
                                          "Authorization header or as connection_init's payload "
                                          "{\"Authorization\": \"Bearer <token>\"}.")
+    @entry_point("Subscription.rollupJobUpdated")
     async def rollup_job_updated(self, info: strawberry.Info,
                                  id: strawberry.ID) -> AsyncGenerator[Optional[RollupJob], None]:
         async for row in watch_job(info.context, id):

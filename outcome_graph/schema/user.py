@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
+from outcome_graph.resolvers.access import entry_point, visible_user
+
 if TYPE_CHECKING:
     from outcome_graph.schema.result import OutcomeResultConnection
     from outcome_graph.schema.rollup import Rollup
@@ -50,9 +52,8 @@ class User:
             first=10 if first is None else first, after=after))
 
     @classmethod
+    @entry_point("User._entities")
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "User | None":
-        from outcome_graph.resolvers.users import visible_user
-
         row = await visible_user(info.context, id)
         return None if row is None else cls.from_row(row)
 

@@ -20,7 +20,8 @@ SECTION_11 = C.students(section=11)
 NO_ALL_GRADES = ("users not specified and no access to all grades", "FORBIDDEN")
 NOT_AUTHORIZED_GRADES = ("not authorized to read grades for specified users", "FORBIDDEN")
 INSUFFICIENT = ("insufficient permissions", "FORBIDDEN")
-NOT_IN_COURSE = ("user not authorized to perform that action", "FORBIDDEN")
+# Someone outside the course gets the answer an unknown course gets (docs/access.md).
+NOT_IN_COURSE = ("The specified resource does not exist: course 1.", "NOT_FOUND")
 NOT_STUDENTS = ("can only include id's of users in the outcome context", "BAD_USER_INPUT")
 UNAUTHENTICATED = "UNAUTHENTICATED"
 
@@ -231,8 +232,8 @@ async def test_query_user(roles):
             elif role == "teacher" or (role == "ta" and (uid in readable or uid in (1, 2))) or \
                     (kind == "reader" and uid in readable and role == "observer"):
                 want = {"user": {"id": str(uid), "name": people[uid]}}
-            else:
-                want = {"error": NOT_IN_COURSE}
+            else:  # the answer an unknown user gets (docs/access.md)
+                want = {"error": (f"The specified resource does not exist: user {uid}.", "NOT_FOUND")}
             got = {"error": error_of(body)} if body.get("errors") else body["data"]
             assert got == want, (role, uid)
 
@@ -245,8 +246,10 @@ async def test_query_outcome_is_for_anyone_in_the_course(roles):
         body = await ask(roles, role, OUTCOME, {"id": "201"})
         if kind in ("grader", "reader"):
             assert body == {"data": {"outcome": {"id": "201", "title": C.outcomes[201]["title"]}}}, role
+        elif kind == "unauthenticated":
+            assert error_of(body) == UNAUTHENTICATED, role
         else:
-            assert error_of(body) == refusal(kind), role
+            assert error_of(body) == ("The specified resource does not exist: outcome 201.", "NOT_FOUND"), role
     body = await ask(roles, "teacher", OUTCOME, {"id": "999"})
     assert error_of(body) == ("The specified resource does not exist: outcome 999.", "NOT_FOUND")
 
@@ -262,10 +265,9 @@ async def test_outcome_result_entities(roles):
     reps = [{"__typename": "OutcomeResult", "id": str(i)} for i in ids]
     for role, (kind, readable) in ROLES.items():
         body = await ask(roles, role, ENTITIES, {"reps": reps})
-        if kind in ("unauthenticated", "outsider"):
+        if kind == "unauthenticated":
             assert body["data"]["_entities"] == [None] * len(ids) or body["data"] is None, role
-            assert {e["extensions"]["code"] for e in body["errors"]} == \
-                {UNAUTHENTICATED if kind == "unauthenticated" else "FORBIDDEN"}, role
+            assert {e["extensions"]["code"] for e in body["errors"]} == {UNAUTHENTICATED}, role
             continue
         assert not body.get("errors"), (role, body)
         want = []
@@ -300,4 +302,5 @@ async def test_user_entry_points_apply_the_course_rules(roles):
         assert results["totalCount"] == len(results["edges"])
     for role, uid in [("student", 102), ("observer", 101), ("ta", 101), ("designer", 101)]:
         body = await ask(roles, role, USER_ENTRY, {"id": str(uid)})
-        assert body["data"] == {"user": None} and error_of(body) == NOT_IN_COURSE, role
+        assert body["data"] == {"user": None}, role
+        assert error_of(body) == (f"The specified resource does not exist: user {uid}.", "NOT_FOUND"), role

@@ -1,0 +1,150 @@
+"""Who may do what in one course: one CourseAccess per viewer and course, memoised per request (docs/access.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from outcome_graph.db import models as m
+from outcome_graph.errors import Forbidden, NotFound, Unauthenticated
+
+GRADER_ROLES = frozenset({"teacher", "ta"})
+# Enrollment states that still grant rights; a user who left (deleted) or was never let in has none.
+GRADER_STATES = frozenset({"active"})
+READER_STATES = frozenset({"active", "completed"})
+DELETED = "deleted"
+
+NOT_AUTHENTICATED = "Authentication required: send 'Authorization: Bearer <token>'."
+NO_ALL_GRADES = "users not specified and no access to all grades"
+INSUFFICIENT = "insufficient permissions"
+SCORING_FOR_TEACHERS = ("insufficient permissions: only teachers of every section (and admins) may change "
+                        "course-wide scoring")
+
+
+def not_found(kind: str, ref) -> NotFound:
+    """The one answer for an id the viewer may not see, whether or not it exists (docs/access.md)."""
+    return NotFound(f"The specified resource does not exist: {kind} {str(ref).strip()[:80]}.")
+
+
+@dataclass(frozen=True, slots=True)
+class CourseAccess:
+    """Every answer about one viewer in one course. Only non-deleted enrollments count."""
+
+    course_id: int
+    user_id: int | None
+    is_admin: bool
+    grader: bool  # may read every visible student's results (in their sections), grade, order, enqueue
+    grader_sections: frozenset[int] | None  # a section-limited grader's sections; None: no such limit
+    teacher: bool  # may change course-wide scoring: admins and teachers not limited to sections
+    student: bool  # the viewer is a student of the course
+    observed: frozenset[int]  # students the viewer observes in the course
+    enrolled: bool
+
+    @property
+    def sees_hidden(self) -> bool:
+        """Hidden results and results held back by a manual post policy: graders only."""
+        return self.grader
+
+    @property
+    def sees_unpublished(self) -> bool:
+        """Alignments to unpublished assignments: graders only."""
+        return self.grader
+
+    def sees_sections(self, student_sections) -> bool:
+        """A grader sees a student with a (non-deleted) student enrollment in one of their sections."""
+        return self.grader and (self.grader_sections is None or bool(self.grader_sections & set(student_sections)))
+
+    def may_read_student(self, user_id: int, student_sections=()) -> bool:
+        """Enrollment `read_grades`: themself, a linked observer, or a grader who sees the student's sections."""
+        return user_id == self.user_id or user_id in self.observed or self.sees_sections(student_sections)
+
+    def sees_alignment(self, asset) -> bool:
+        return bool(asset.published) or self.sees_unpublished
+
+    def students_query(self):
+        """SQL: the ids of the course's students this grader sees (non-deleted student enrollments)."""
+        e = m.Enrollment
+        conds = [e.course_id == self.course_id, e.role == "student", e.state != DELETED]
+        if self.grader_sections is not None:
+            conds.append(e.section_id.in_(self.grader_sections))
+        return select(e.user_id).where(*conds)
+
+
+def require_viewer(ctx):
+    """The viewer; UNAUTHENTICATED for a bad token or none."""
+    if ctx.auth_error is not None:
+        raise ctx.auth_error
+    if ctx.viewer is None:
+        raise Unauthenticated(NOT_AUTHENTICATED)
+    return ctx.viewer
+
+
+def live_enrollments(enrollments, course_id: int | None = None) -> list:
+    """Enrollments that grant anything: a deleted one never does."""
+    return [e for e in enrollments if e.state != DELETED and (course_id is None or e.course_id == course_id)]
+
+
+async def student_sections(ctx, course_id: int, user_id: int) -> set[int]:
+    """The sections of a user's non-deleted student enrollments in a course."""
+    return {e.section_id for e in live_enrollments(await ctx.loaders.enrollments_by_user.load(user_id), course_id)
+            if e.role == "student"}
+
+
+async def course_access(ctx, course_id: int) -> CourseAccess:
+    """NOT_FOUND, alike, for an unknown course and for one the viewer has no part in."""
+    key = ("access", course_id)
+    if key in ctx.memo:
+        return ctx.memo[key]
+    viewer = require_viewer(ctx)
+    course = await ctx.loaders.course_by_id.load(course_id)
+    if course is None:
+        raise not_found("course", course_id)
+    enrollments = []
+    if viewer.user_id is not None:
+        enrollments = live_enrollments(await ctx.loaders.enrollments_by_user.load(viewer.user_id), course_id)
+    graders = [e for e in enrollments if e.role in GRADER_ROLES and e.state in GRADER_STATES]
+    unlimited = viewer.is_admin or any(not e.limit_to_section for e in graders)
+    access = CourseAccess(
+        course_id=course_id,
+        user_id=viewer.user_id,
+        is_admin=viewer.is_admin,
+        grader=viewer.is_admin or bool(graders),
+        grader_sections=None if unlimited or not graders else frozenset(e.section_id for e in graders),
+        teacher=viewer.is_admin or any(e.role == "teacher" and not e.limit_to_section for e in graders),
+        student=any(e.role == "student" and e.state in READER_STATES for e in enrollments),
+        observed=frozenset(e.associated_user_id for e in enrollments
+                           if e.role == "observer" and e.state in READER_STATES and e.associated_user_id),
+        enrolled=viewer.is_admin or any(e.state in READER_STATES for e in enrollments),
+    )
+    if not access.enrolled:
+        raise not_found("course", course_id)
+    ctx.memo[key] = access
+    return access
+
+
+async def require_grader(ctx, course_id: int) -> CourseAccess:
+    access = await course_access(ctx, course_id)
+    if not access.grader:
+        raise Forbidden(INSUFFICIENT)
+    return access
+
+
+async def require_teacher(ctx, course_id: int) -> CourseAccess:
+    """Course-wide scoring moves every section's rollups: not for section-limited graders or TAs."""
+    access = await require_grader(ctx, course_id)
+    if not access.teacher:
+        raise Forbidden(SCORING_FOR_TEACHERS)
+    return access
+
+
+async def readable_courses(ctx, course_ids) -> list[int]:
+    """The courses among course_ids the viewer takes part in (any, for an admin), in the order given."""
+    readable = []
+    for course_id in dict.fromkeys(course_ids):
+        try:
+            await course_access(ctx, course_id)
+        except NotFound:
+            continue
+        readable.append(course_id)
+    return readable

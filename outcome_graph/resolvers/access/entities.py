@@ -1,0 +1,108 @@
+"""Things reached by id (Query fields, federation `_entities`, jobs): visible, or the same answer as unknown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from outcome_graph.db import jobs
+from outcome_graph.resolvers.access.course import (course_access, live_enrollments, not_found, readable_courses,
+                                                   require_viewer, student_sections)
+from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.users import resolve_user_ids
+
+MAX_JOB_ID = 2**31 - 1  # rollup_jobs.id is a 32-bit INTEGER (db/models.py)
+
+
+async def visible_user(ctx, raw_id, *, strict: bool = False):
+    """The user row when the viewer is them, an admin, or, in a course both take part in, a grader who sees
+    one of their sections or their linked observer. Else None, or with strict NOT_FOUND as for an unknown user."""
+    viewer = require_viewer(ctx)
+    [user_id] = await resolve_user_ids(ctx, [raw_id])
+    row = None if user_id is None else await ctx.loaders.user_by_id.load(user_id)
+    if row is not None and not (viewer.is_admin or viewer.user_id == user_id):
+        theirs = live_enrollments(await ctx.loaders.enrollments_by_user.load(user_id))
+        sections: dict[int, set[int]] = {}
+        for e in theirs:
+            sections.setdefault(e.course_id, set()).add(e.section_id)
+        for course_id in await readable_courses(ctx, sections):
+            access = await course_access(ctx, course_id)
+            if access.sees_sections(sections[course_id]) or user_id in access.observed:
+                break
+        else:
+            row = None
+    if row is None and strict:
+        raise not_found("user", raw_id)
+    return row
+
+
+async def outcome_scope(ctx, outcome_id: int) -> int | None:
+    """The course an outcome reached without one is shown in: its first link among the viewer's courses."""
+    links = await ctx.loaders.links_by_outcome.load(outcome_id)
+    courses = await readable_courses(ctx, [link.course_id for link in links])
+    return courses[0] if courses else None
+
+
+async def visible_outcome(ctx, raw_id, *, strict: bool = False) -> tuple[Any, int | None] | None:
+    """(outcome row, the course it is shown in) when linked in a course the viewer takes part in.
+
+    An admin also sees an outcome no course links (course None). Else None, or with strict NOT_FOUND."""
+    viewer = require_viewer(ctx)
+    outcome_id = parse_id(raw_id, "outcome id")
+    row = await ctx.loaders.outcome_by_id.load(outcome_id)
+    course = None if row is None else await outcome_scope(ctx, outcome_id)
+    if row is None or (course is None and not viewer.is_admin):
+        if strict:
+            raise not_found("outcome", outcome_id)
+        return None
+    return row, course
+
+
+async def visible_alignments(ctx, course_id: int, rows) -> list:
+    """The alignments among rows (all of course_id) the viewer may see: unpublished ones for graders only."""
+    access = await course_access(ctx, course_id)
+    assets = await ctx.loaders.asset_by_id.load_many([r.asset_id for r in rows])
+    return [r for r, asset in zip(rows, assets) if access.sees_alignment(asset)]
+
+
+async def visible_alignment(ctx, raw_id):
+    """An active alignment by id in a course the viewer takes part in, published unless they grade there."""
+    require_viewer(ctx)
+    row = await ctx.loaders.alignment_by_id.load(parse_id(raw_id, "alignment id"))
+    if row is None or row.deleted or not await readable_courses(ctx, [row.course_id]):
+        return None
+    return row if await visible_alignments(ctx, row.course_id, [row]) else None
+
+
+async def visible_result(ctx, raw_id):
+    """A result by id when the viewer may read its student; hidden and unposted ones for graders only."""
+    require_viewer(ctx)
+    row = await ctx.loaders.result_by_id.load(parse_id(raw_id, "result id"))
+    if row is None or row.deleted or row.alignment_deleted or not await readable_courses(ctx, [row.course_id]):
+        return None
+    access = await course_access(ctx, row.course_id)
+    if not access.may_read_student(row.user_id, await student_sections(ctx, row.course_id, row.user_id)):
+        return None
+    if not access.sees_hidden and (row.hidden or (row.post_policy == "manual" and not row.posted)):
+        return None
+    return row
+
+
+async def load_job(ctx, job_id: int):
+    async with ctx.reader.connection() as conn:
+        return await jobs.get(conn, job_id)
+
+
+async def visible_job(ctx, raw_id: Any):
+    """The job row for graders of its course (of its student's sections, if section-limited) and admins;
+    NOT_FOUND for everyone else, as for an unknown job."""
+    require_viewer(ctx)
+    job_id = parse_id(raw_id, "rollup job id")
+    row = await load_job(ctx, job_id) if job_id <= MAX_JOB_ID else None  # PostgreSQL refuses a larger INTEGER
+    if row is not None and await readable_courses(ctx, [row.course_id]):
+        access = await course_access(ctx, row.course_id)
+        if row.user_id is None and access.grader:
+            return row
+        if row.user_id is not None and access.sees_sections(await student_sections(ctx, row.course_id,
+                                                                                    row.user_id)):
+            return row
+    raise not_found("rollup job", job_id)
