@@ -120,7 +120,7 @@ async def test_a_user_who_left_the_course_loses_access(api):
         await conn.execute(update(models.Enrollment).where(models.Enrollment.user_id == 1)
                            .values(state="deleted"))
     body = await api.query(Q, as_="teacher", errors=True)
-    assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert body["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # as for a course that does not exist
 
 
 async def test_introspection_works_without_a_token(api):

@@ -74,7 +74,7 @@ async def test_a_student_job_is_claimed_and_recalculates_the_student(api, settin
     assert data["rollupJob"] == {"id": job["id"], "state": "SUCCEEDED", "progress": 1.0, "attempts": 1,
                                  "error": None, "finishedAt": data["rollupJob"]["finishedAt"],
                                  "user": {"id": "101"}}
-    for role, code in (("student", "FORBIDDEN"), ("observer", "FORBIDDEN"), ("designer", "FORBIDDEN")):
+    for role, code in (("student", "NOT_FOUND"), ("observer", "NOT_FOUND"), ("designer", "NOT_FOUND")):
         body = await api.query(JOB, {"id": job["id"]}, as_=role, errors=True)
         assert body["errors"][0]["extensions"]["code"] == code
     body = await api.query(JOB, {"id": "999"}, as_="admin", errors=True)
@@ -157,7 +157,7 @@ async def test_subscription_follows_a_job_run_by_the_apps_own_worker(settings):
             msg = await receive(ws)
             errors = msg["payload"]["errors"] if msg["type"] == "next" else msg["payload"]
             assert [(e["extensions"]["code"], e["message"]) for e in errors] == [
-                ("FORBIDDEN", "insufficient permissions")]
+                ("NOT_FOUND", "The specified resource does not exist.")]
 
 
 async def _line(proc: subprocess.Popen, text: str) -> bool:

@@ -364,8 +364,9 @@ ERROR_CASES = [
     ("observer", {"userIds": ["101"]}, "FORBIDDEN", "not authorized to read grades for specified users"),
     ("designer", {"userIds": ["101"]}, "FORBIDDEN", "not authorized to read grades for specified users"),
     ("ta", {"userIds": ["101"]}, "FORBIDDEN", "not authorized to read grades for specified users"),
-    ("student", {"userIds": ["99999"]}, "BAD_USER_INPUT", "specified users not enrolled"),
-    ("student", {"userIds": ["sis_user_id:NOPE"]}, "BAD_USER_INPUT", "specified users not enrolled"),
+    # unknown users answer as users they may not read: no roster or SIS id oracle (docs/access.md)
+    ("student", {"userIds": ["99999"]}, "FORBIDDEN", "not authorized to read grades for specified users"),
+    ("student", {"userIds": ["sis_user_id:NOPE"]}, "FORBIDDEN", "not authorized to read grades for specified users"),
     ("teacher", {"userIds": ["99999"]}, "BAD_USER_INPUT", "can only include id's of users in the outcome context"),
     ("teacher", {"userIds": ["2"]}, "BAD_USER_INPUT", "can only include id's of users in the outcome context"),
     ("teacher", {"userIds": ["101"], "section": "10"}, "BAD_USER_INPUT",
@@ -400,18 +401,18 @@ async def test_errors_carry_canvas_messages_and_codes(api):
     assert not failures
 
 
-async def test_unknown_course_is_not_found_and_other_courses_forbidden(api):
+async def test_an_unknown_course_and_another_course_answer_alike(api):
     query = "{ course(id: 999) { outcomeResults { totalCount } } }"
     body = await gql(api, query, as_="teacher", errors=True)
     assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == \
-        [("The specified resource does not exist: course 999.", "NOT_FOUND")]
+        [("The specified resource does not exist.", "NOT_FOUND")]
     c = CourseBuilder(course_id=2, name="Another course")
     c.section(20)
     c.teacher(9, 20)
     await c.load(api, other_teacher=9)
     body = await gql(api, "{ course(id: 1) { outcomeResults { totalCount } } }", as_="other_teacher", errors=True)
     assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == \
-        [("user not authorized to perform that action", "FORBIDDEN")]
+        [("The specified resource does not exist.", "NOT_FOUND")]
 
 
 async def test_no_or_a_bad_token_is_unauthenticated(api):

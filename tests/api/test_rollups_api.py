@@ -489,7 +489,7 @@ ROLLUP_ERRORS = [
     ("teacher", {"outcomeIds": ["1"]}, "BAD_USER_INPUT", "can only include id's of outcomes in the outcome context"),
     ("teacher", {"group": "7"}, "BAD_USER_INPUT", "can only include an outcome group id in the outcome context"),
     ("teacher", {"userIds": ["3"]}, "BAD_USER_INPUT", "can only include id's of users in the outcome context"),
-    ("observer", {"userIds": ["9999"]}, "BAD_USER_INPUT", "specified users not enrolled"),
+    ("observer", {"userIds": ["9999"]}, "FORBIDDEN", "not authorized to read grades for specified users"),
     ("teacher", {"first": 101}, "BAD_USER_INPUT", "first must be at most 100 (the maximum page size), got 101"),
     ("teacher", {"first": -5}, "BAD_USER_INPUT", "first must be between 0 and 100, got -5"),
     ("teacher", {"after": "bm9wZQ=="}, "BAD_USER_INPUT",

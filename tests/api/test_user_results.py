@@ -172,7 +172,7 @@ async def test_one_cursor_for_every_user_keeps_the_single_user_meaning(api):
                                      "connection", "BAD_USER_INPUT")),
     ({"outcomeIds": ["x"]}, ("invalid outcome id: 'x' is not a positive integer id", "BAD_USER_INPUT")),
     ({"outcomeIds": ["999999"]}, ("can only include id's of outcomes in the outcome context", "BAD_USER_INPUT")),
-    ({"courseId": "999"}, ("The specified resource does not exist: course 999.", "NOT_FOUND")),
+    ({"courseId": "999"}, ("The specified resource does not exist.", "NOT_FOUND")),
     ({"courseId": "x"}, ("invalid course id: 'x' is not a positive integer id", "BAD_USER_INPUT")),
 ])
 async def test_bad_arguments_fail_every_users_field(api, variables, error):

@@ -22,9 +22,13 @@ SCORING_FOR_TEACHERS = ("insufficient permissions: only teachers of every sectio
                         "course-wide scoring")
 
 
-def not_found(kind: str, ref) -> NotFound:
-    """The one answer for an id the viewer may not see, whether or not it exists (docs/access.md)."""
-    return NotFound(f"The specified resource does not exist: {kind} {str(ref).strip()[:80]}.")
+RESOURCE_NOT_FOUND = "The specified resource does not exist."
+
+
+def not_found(kind: str) -> NotFound:
+    """The one answer for an id the viewer may not see, whether or not it exists: it tells nothing about the
+    id (docs/access.md). `resource` says which argument was not found."""
+    return NotFound(RESOURCE_NOT_FOUND, resource=kind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +57,8 @@ class CourseAccess:
 
     def sees_sections(self, student_sections) -> bool:
         """A grader sees a student with a (non-deleted) student enrollment in one of their sections."""
-        return self.grader and (self.grader_sections is None or bool(self.grader_sections & set(student_sections)))
+        sections = set(student_sections)
+        return self.grader and bool(sections) and (self.grader_sections is None or bool(self.grader_sections & sections))
 
     def may_read_student(self, user_id: int, student_sections=()) -> bool:
         """Enrollment `read_grades`: themself, a linked observer, or a grader who sees the student's sections."""
@@ -99,7 +104,7 @@ async def course_access(ctx, course_id: int) -> CourseAccess:
     viewer = require_viewer(ctx)
     course = await ctx.loaders.course_by_id.load(course_id)
     if course is None:
-        raise not_found("course", course_id)
+        raise not_found("course")
     enrollments = []
     if viewer.user_id is not None:
         enrollments = live_enrollments(await ctx.loaders.enrollments_by_user.load(viewer.user_id), course_id)
@@ -118,7 +123,7 @@ async def course_access(ctx, course_id: int) -> CourseAccess:
         enrolled=viewer.is_admin or any(e.state in READER_STATES for e in enrollments),
     )
     if not access.enrolled:
-        raise not_found("course", course_id)
+        raise not_found("course")
     ctx.memo[key] = access
     return access
 

@@ -31,7 +31,7 @@ async def visible_user(ctx, raw_id, *, strict: bool = False):
         else:
             row = None
     if row is None and strict:
-        raise not_found("user", raw_id)
+        raise not_found("user")
     return row
 
 
@@ -52,7 +52,7 @@ async def visible_outcome(ctx, raw_id, *, strict: bool = False) -> tuple[Any, in
     course = None if row is None else await outcome_scope(ctx, outcome_id)
     if row is None or (course is None and not viewer.is_admin):
         if strict:
-            raise not_found("outcome", outcome_id)
+            raise not_found("outcome")
         return None
     return row, course
 
@@ -105,4 +105,4 @@ async def visible_job(ctx, raw_id: Any):
         if row.user_id is not None and access.sees_sections(await student_sections(ctx, row.course_id,
                                                                                     row.user_id)):
             return row
-    raise not_found("rollup job", job_id)
+    raise not_found("rollup job")
