@@ -7,7 +7,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.access import course_access, entry_point, require_grader
+from outcome_graph.resolvers.access import entry_point, readable_courses, require_grader
 from outcome_graph.resolvers.contributing import contributing_scores
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
@@ -43,9 +43,11 @@ class Course:
 
     @classmethod
     @entry_point("Course._entities")
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Course":
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Course | None":
+        """Null, like every entity, for a course the viewer may not see (or that does not exist)."""
         course_id = parse_id(id, "course id")
-        await course_access(info.context, course_id)
+        if not await readable_courses(info.context, [course_id]):
+            return None
         return cls.from_row(await info.context.loaders.course_by_id.load(course_id))
 
     @property
