@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from outcome_graph.errors import BadUserInput, Forbidden
-from outcome_graph.resolvers.access import NO_ALL_GRADES, CourseAccess
+from outcome_graph.resolvers.access import NOT_AUTHORIZED_GRADES, CourseAccess
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.users import resolve_user_ids
 
 BOTH_USER_FILTERS = "cannot specify both user_ids and section_id"
-NOT_AUTHORIZED_GRADES = "not authorized to read grades for specified users"
 NOT_STUDENTS = "can only include id's of users in the outcome context"
 INVALID_SECTION = "invalid section id"
 
@@ -32,21 +31,15 @@ async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
 
 
 async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None) -> list[int] | None:
-    """Canvas's permission step: user_ids resolved, and a non-grader may name only users they may read.
-
-    A non-grader gets one answer for every user they may not read, known, enrolled or not: what they learn
-    is only that they may not (docs/access.md). Runs before the sort, outcome and user checks (spec §3.9
-    order; §6); memoised, so callers may repeat it.
-    """
+    """user_ids resolved, then the policy's permission step; runs before the sort, outcome and user checks
+    (spec §3.9 order); memoised, so callers may repeat it."""
     if user_ids is None:
-        if not access.grader:
-            raise Forbidden(NO_ALL_GRADES)
+        access.check_user_ids(None)
         return None
     key = ("user_ids", access.course_id, tuple(map(str, user_ids)))
     if key not in ctx.memo:
         wanted = await _resolve_user_ids(ctx, user_ids)
-        if not access.grader and not all(access.may_read_student(u) for u in wanted):
-            raise Forbidden(NOT_AUTHORIZED_GRADES)  # graders' bad ids fail precisely, as NOT_STUDENTS below
+        access.check_user_ids(wanted)
         ctx.memo[key] = wanted
     return ctx.memo[key]
 
@@ -69,7 +62,7 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
     for e in enrollments:  # the loader drops deleted enrollments
         if e.role != "student" or (section is not None and e.section_id != section):
             continue
-        if access.grader and not access.sees_sections({e.section_id}):
+        if not access.in_scope(e.section_id):
             continue  # a section-limited grader: enrollments in their sections only
         student_enrollments.setdefault(e.user_id, []).append(e)
     if wanted is None:

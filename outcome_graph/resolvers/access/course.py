@@ -17,6 +17,7 @@ DELETED = "deleted"
 
 NOT_AUTHENTICATED = "Authentication required: send 'Authorization: Bearer <token>'."
 NO_ALL_GRADES = "users not specified and no access to all grades"
+NOT_AUTHORIZED_GRADES = "not authorized to read grades for specified users"
 INSUFFICIENT = "insufficient permissions"
 SCORING_FOR_TEACHERS = ("insufficient permissions: only teachers of every section (and admins) may change "
                         "course-wide scoring")
@@ -63,6 +64,20 @@ class CourseAccess:
     def may_read_student(self, user_id: int, student_sections=()) -> bool:
         """Enrollment `read_grades`: themself, a linked observer, or a grader who sees the student's sections."""
         return user_id == self.user_id or user_id in self.observed or self.sees_sections(student_sections)
+
+    def in_scope(self, section_id: int) -> bool:
+        """Whether a student enrollment in this section is one the viewer's lists cover (a limited grader's)."""
+        return self.grader_sections is None or section_id in self.grader_sections
+
+    def check_user_ids(self, wanted: list[int] | None) -> None:
+        """Canvas's permission step (spec §6): a non-grader names users, and only users they may read. One
+        answer for every user they may not read, known, enrolled or not: no roster or SIS-id oracle."""
+        if self.grader:
+            return  # graders' bad ids fail precisely later (students.select_students)
+        if wanted is None:
+            raise Forbidden(NO_ALL_GRADES)
+        if not all(self.may_read_student(u) for u in wanted):
+            raise Forbidden(NOT_AUTHORIZED_GRADES)
 
     def sees_alignment(self, asset) -> bool:
         return bool(asset.published) or self.sees_unpublished
