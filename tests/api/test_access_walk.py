@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -141,3 +142,18 @@ async def test_the_subscription_refuses_outsiders_and_anonymous_callers(callers)
                                                             msg["payload"]["data"] is None), (who, msg)
                 want = {"NOT_FOUND"} if who == "outsider" else {"UNAUTHENTICATED"}
                 assert {e["extensions"]["code"] for e in errors} == want, (who, msg)
+
+
+# Words that mean an access decision; only the policy (and the data layer's columns and import) may use them.
+DECISION_WORDS = ("limit_to_section", "associated_user_id", "is_admin", "grader_sections", '"teacher"', '"ta"',
+                  '"observer"')
+MAY_NAME_THEM = ("resolvers/access/", "db/models.py", "db/bundle.py", "db/importer.py", "db/batch.py", "db/tokens.py",
+                 "db/migrations/", "auth.py", "response_cache.py")
+
+
+def test_no_module_outside_the_policy_decides_access():
+    package = Path(__file__).resolve().parents[2] / "outcome_graph"
+    found = [f"{path.relative_to(package)}: {word}" for path in sorted(package.rglob("*.py"))
+             if not any(str(path.relative_to(package)).startswith(p) for p in MAY_NAME_THEM)
+             for word in DECISION_WORDS if word in path.read_text()]
+    assert not found, f"move these decisions into resolvers/access: {found}"
