@@ -132,8 +132,8 @@ class Mutation:
         return Outcome.from_row(row, course)
 
     @strawberry.mutation(description="Sets the course's mastery scale, which replaces every outcome's points and "
-                                     "ratings in the course (spec §4.2); null removes it. Teachers (not section-limited) "
-                                     "and admins only.")
+                                     "ratings in the course (spec §4.2); null removes it. Teachers (not "
+                                     "section-limited) and admins only.")
     @entry_point("Mutation.setCourseMasteryScale")
     async def set_course_mastery_scale(self, info: strawberry.Info, course_id: strawberry.ID,
                                        ratings: Optional[list[MasteryRatingInput]]) -> Course:

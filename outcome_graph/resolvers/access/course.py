@@ -38,11 +38,9 @@ class CourseAccess:
 
     course_id: int
     user_id: int | None
-    is_admin: bool
     grader: bool  # may read every visible student's results (in their sections), grade, order, enqueue
     grader_sections: frozenset[int] | None  # a section-limited grader's sections; None: no such limit
     teacher: bool  # may change course-wide scoring: admins and teachers not limited to sections
-    student: bool  # the viewer is a student of the course
     observed: frozenset[int]  # students the viewer observes in the course
     enrolled: bool
 
@@ -59,7 +57,8 @@ class CourseAccess:
     def sees_sections(self, student_sections) -> bool:
         """A grader sees a student with a (non-deleted) student enrollment in one of their sections."""
         sections = set(student_sections)
-        return self.grader and bool(sections) and (self.grader_sections is None or bool(self.grader_sections & sections))
+        limited = self.grader_sections is not None
+        return self.grader and bool(sections) and (not limited or bool(self.grader_sections & sections))
 
     def may_read_student(self, user_id: int, student_sections=()) -> bool:
         """Enrollment `read_grades`: themself, a linked observer, or a grader who sees the student's sections."""
@@ -128,11 +127,9 @@ async def course_access(ctx, course_id: int) -> CourseAccess:
     access = CourseAccess(
         course_id=course_id,
         user_id=viewer.user_id,
-        is_admin=viewer.is_admin,
         grader=viewer.is_admin or bool(graders),
         grader_sections=None if unlimited or not graders else frozenset(e.section_id for e in graders),
         teacher=viewer.is_admin or any(e.role == "teacher" and not e.limit_to_section for e in graders),
-        student=any(e.role == "student" and e.state in READER_STATES for e in enrollments),
         observed=frozenset(e.associated_user_id for e in enrollments
                            if e.role == "observer" and e.state in READER_STATES and e.associated_user_id),
         enrolled=viewer.is_admin or any(e.state in READER_STATES for e in enrollments),
