@@ -79,10 +79,19 @@ async def test_a_deleted_enrollment_grants_nothing_on_any_path(api):
     record = await ask(api, 'mutation { recordOutcomeResults(courseId: 1, results: [{userId: "101", alignmentId: '
                             '"401", score: 1}]) { id } }', token=ta)
     assert [e["extensions"]["code"] for e in record["errors"]] == ["FORBIDDEN"]
+    # an observed student whose enrollment was deleted: their results are no longer anyone's to read
+    observer = api.tokens["observer"]
+    reps = entities([{"__typename": "OutcomeResult", "id": "1088"}])
+    assert (await ask(api, RESULT, reps, observer))["data"]["_entities"] != [None]
+    async with api.engine.begin() as conn:
+        await conn.execute(update(m.Enrollment).where(m.Enrollment.user_id == 107).values(state="deleted"))
+    assert await ask(api, RESULT, reps, observer) == {"data": {"_entities": [None]}}
+    assert await ask(api, RESULT, reps, api.tokens["teacher"]) == {"data": {"_entities": [None]}}
+    async with api.engine.begin() as conn:
+        await conn.execute(update(m.Enrollment).where(m.Enrollment.user_id == 107).values(state="active"))
     # the same for an observer whose link was deleted: nothing of the student, and no course left
     async with api.engine.begin() as conn:
         await conn.execute(update(m.Enrollment).where(m.Enrollment.user_id == 3).values(state="deleted"))
-    observer = api.tokens["observer"]
     assert await ask(api, RESULT, entities([{"__typename": "OutcomeResult", "id": "1088"}]), observer) == \
         {"data": {"_entities": [None]}}
     assert errors_of(await ask(api, USER, {"id": "107"}, observer)) == [NOT_FOUND]

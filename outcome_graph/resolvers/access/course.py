@@ -60,9 +60,14 @@ class CourseAccess:
         limited = self.grader_sections is not None
         return self.grader and bool(sections) and (not limited or bool(self.grader_sections & sections))
 
-    def may_read_student(self, user_id: int, student_sections=()) -> bool:
-        """Enrollment `read_grades`: themself, a linked observer, or a grader who sees the student's sections."""
-        return user_id == self.user_id or user_id in self.observed or self.sees_sections(student_sections)
+    def may_name(self, user_id: int) -> bool:
+        """A non-grader may ask about themself and the students they observe (enrollment `read_grades`)."""
+        return user_id == self.user_id or user_id in self.observed
+
+    def may_read_student(self, user_id: int, student_sections) -> bool:
+        """A student (non-deleted student enrollments in student_sections) whose results the viewer reads:
+        themself, an observed student, or one of a grader's students."""
+        return bool(student_sections) and (self.may_name(user_id) or self.sees_sections(student_sections))
 
     def in_scope(self, section_id: int) -> bool:
         """Whether a student enrollment in this section is one the viewer's lists cover (a limited grader's)."""
@@ -75,7 +80,7 @@ class CourseAccess:
             return  # graders' bad ids fail precisely later (students.select_students)
         if wanted is None:
             raise Forbidden(NO_ALL_GRADES)
-        if not all(self.may_read_student(u) for u in wanted):
+        if not all(self.may_name(u) for u in wanted):
             raise Forbidden(NOT_AUTHORIZED_GRADES)
 
     def sees_alignment(self, asset) -> bool:
