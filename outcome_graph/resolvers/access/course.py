@@ -74,7 +74,7 @@ class CourseAccess:
         return self.grader_sections is None or section_id in self.grader_sections
 
     def check_user_ids(self, wanted: list[int] | None) -> None:
-        """Canvas's permission step (spec §6): a non-grader names users, and only users they may read. One
+        """Canvas's permission step (docs/access.md): a non-grader names users, and only users they may read. One
         answer for every user they may not read, known, enrolled or not: no roster or SIS-id oracle."""
         if self.grader:
             return  # graders' bad ids fail precisely later (students.select_students)
