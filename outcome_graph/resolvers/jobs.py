@@ -72,12 +72,14 @@ async def visible_job(ctx, raw_id: Any):
 
 
 async def watch_job(ctx, raw_id: Any, interval: float = WATCH_INTERVAL) -> AsyncIterator[Any]:
-    """The job now, then each time it changes (polled), until it has SUCCEEDED or FAILED."""
+    """The job now, then each time it changes (polled), until it has SUCCEEDED or FAILED.
+
+    Each poll re-reads the viewer from the token and asks the access policy again, so a revoked token or a
+    lost enrollment ends the subscription with its error instead of streaming on.
+    """
     row = await visible_job(ctx, raw_id)
     seen = None
     while True:
-        if row is None:  # deleted (its course was deleted)
-            return
         state = tuple(getattr(row, k) for k in WATCHED)
         if state != seen:
             seen = state
@@ -85,4 +87,5 @@ async def watch_job(ctx, raw_id: Any, interval: float = WATCH_INTERVAL) -> Async
         if row.state in TERMINAL:
             return
         await asyncio.sleep(interval)
-        row = await _load(ctx, row.id)
+        await ctx.renew()
+        row = await visible_job(ctx, row.id)

@@ -1,0 +1,164 @@
+"""An open WebSocket keeps no rights of its own: each operation, and each poll of a running subscription,
+re-reads the token and the viewer's access (issue 12, finding 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+
+import httpx
+import pytest
+from sqlalchemy import delete
+from websockets.asyncio.client import connect
+from websockets.typing import Subprotocol
+
+from outcome_graph.app import create_app
+from outcome_graph.db import models as m
+from outcome_graph.db.bundle import load_bundle_file
+from outcome_graph.db.engine import create_engine
+from outcome_graph.db.importer import import_bundle
+from outcome_graph.db.tokens import revoke_token
+from outcome_graph.settings import Settings
+from tests.api.test_jobs import serving
+from tests.conftest import DEMO, OBSERVED_STUDENT, OBSERVER, TEACHER, make_tokens
+
+PROTOCOLS = {"graphql-transport-ws": ("subscribe", "next"), "graphql-ws": ("start", "data")}
+OBSERVED = 'query { user(id: "%d") { id name } }' % OBSERVED_STUDENT
+ENQUEUE = 'mutation { enqueueOutcomeRollupCalculation(courseId: "1") { id } }'
+WATCH = "subscription($id: ID!) { rollupJobUpdated(id: $id) { id state } }"
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    """No worker: an enqueued job stays QUEUED, so its subscription keeps polling."""
+    return Settings(database_url=database_url, run_worker=False, response_cache_size=0)
+
+
+@pytest.fixture
+async def live(settings):
+    """The demo course served under uvicorn; yields (address, engine for SQL, tokens)."""
+    engine = create_engine(settings.database_url)
+    try:
+        await import_bundle(engine, load_bundle_file(DEMO))
+        tokens = await make_tokens(engine)
+        async with serving(create_app(settings)) as address:
+            yield address, engine, tokens
+    finally:
+        await engine.dispose()
+
+
+class Socket:
+    """A graphql-transport-ws (or legacy graphql-ws) client: one operation id per call."""
+
+    def __init__(self, ws, protocol: str):
+        self.ws, self.protocol = ws, protocol
+        self.start, self.data = PROTOCOLS[protocol]
+        self.ids = (str(i) for i in itertools.count(1))
+
+    async def send(self, message: dict) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def receive(self) -> dict:
+        return json.loads(await asyncio.wait_for(self.ws.recv(), 10))
+
+    async def begin(self, query: str, variables: dict | None = None) -> str:
+        op = next(self.ids)
+        await self.send({"id": op, "type": self.start, "payload": {"query": query, "variables": variables or {}}})
+        return op
+
+    async def result(self, op: str) -> dict:
+        """The operation's next result, as {"data": ...} or {"errors": [...]} (an `error` message included)."""
+        msg = await self.receive()
+        assert msg.get("id") == op, msg
+        if msg["type"] == "error":
+            payload = msg["payload"]
+            return {"errors": payload if isinstance(payload, list) else [payload]}
+        assert msg["type"] == self.data, msg
+        return msg["payload"]
+
+    async def run(self, query: str, variables: dict | None = None) -> dict:
+        op = await self.begin(query, variables)
+        result = await self.result(op)
+        if self.protocol == "graphql-transport-ws" or "data" in result:
+            assert await self.receive() == {"id": op, "type": "complete"}
+        return result
+
+
+@contextlib.asynccontextmanager
+async def socket(address: str, token: str, *, protocol: str = "graphql-transport-ws", in_header: bool = False):
+    headers = {"Authorization": f"Bearer {token}"} if in_header else None
+    async with connect(f"ws://{address}/graphql", subprotocols=[Subprotocol(protocol)],
+                       additional_headers=headers) as ws:
+        client = Socket(ws, protocol)
+        await client.send({"type": "connection_init",
+                           "payload": {} if in_header else {"Authorization": f"Bearer {token}"}})
+        assert (await client.receive())["type"] == "connection_ack"
+        yield client
+
+
+def codes(result: dict) -> list[str]:
+    return [e["extensions"]["code"] for e in result.get("errors") or []]
+
+
+async def sql(engine, stmt) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(stmt)
+
+
+@pytest.mark.parametrize("in_header", [False, True])
+async def test_a_revoked_token_fails_the_next_operation_on_an_open_socket(live, in_header):
+    address, engine, tokens = live
+    async with socket(address, tokens["observer"], in_header=in_header) as ws:
+        assert (await ws.run(OBSERVED))["data"]["user"]["id"] == str(OBSERVED_STUDENT)
+        assert await revoke_token(engine, tokens["observer"])
+        result = await ws.run(OBSERVED)
+        assert codes(result) == ["UNAUTHENTICATED"], result
+        assert result["errors"][0]["message"] == "Access token has been revoked."
+
+
+async def test_a_removed_observer_link_fails_the_next_query_and_mutation_on_an_open_socket(live):
+    address, engine, tokens = live
+    async with socket(address, tokens["observer"]) as ws:
+        assert (await ws.run(OBSERVED))["data"]["user"]["id"] == str(OBSERVED_STUDENT)
+        await sql(engine, delete(m.Enrollment).where(m.Enrollment.user_id == OBSERVER))
+        assert codes(await ws.run(OBSERVED)) == ["FORBIDDEN"]
+    async with socket(address, tokens["teacher"]) as ws:
+        assert "id" in (await ws.run(ENQUEUE))["data"]["enqueueOutcomeRollupCalculation"]
+        await sql(engine, delete(m.Enrollment).where(m.Enrollment.user_id == TEACHER))
+        assert codes(await ws.run(ENQUEUE)) == ["FORBIDDEN"]
+
+
+async def _watching(ws: Socket, address: str, token: str, change) -> dict:
+    """Starts watching a fresh job, applies the change, and returns what ends the subscription."""
+    async with httpx.AsyncClient(base_url=f"http://{address}") as http:
+        job = (await http.post("/graphql", json={"query": ENQUEUE}, headers={"Authorization": f"Bearer {token}"}))
+    job_id = job.json()["data"]["enqueueOutcomeRollupCalculation"]["id"]
+    op = await ws.begin(WATCH, {"id": job_id})
+    assert await ws.result(op) == {"data": {"rollupJobUpdated": {"id": job_id, "state": "QUEUED"}}}
+    await change()
+    return await ws.result(op)  # the next poll: no new state, so the only message is the refusal
+
+
+@pytest.mark.parametrize("protocol", list(PROTOCOLS))
+async def test_a_running_subscription_ends_with_an_error_when_its_token_is_revoked(live, protocol):
+    address, engine, tokens = live
+    async with socket(address, tokens["teacher"], protocol=protocol) as ws:
+        async def revoke():
+            assert await revoke_token(engine, tokens["teacher"])
+        ending = await _watching(ws, address, tokens["teacher"], revoke)
+        assert codes(ending) == ["UNAUTHENTICATED"] and not (ending.get("data") or {}).get("rollupJobUpdated")
+        assert (await ws.receive())["type"] == "complete"
+        if protocol == "graphql-transport-ws":  # the legacy protocol runs subscriptions only
+            assert codes(await ws.run(ENQUEUE)) == ["UNAUTHENTICATED"]
+
+
+async def test_a_running_subscription_ends_with_an_error_when_the_viewer_leaves_the_course(live):
+    address, engine, tokens = live
+    async with socket(address, tokens["teacher"]) as ws:
+        async def leave():
+            await sql(engine, delete(m.Enrollment).where(m.Enrollment.user_id == TEACHER))
+        ending = await _watching(ws, address, tokens["teacher"], leave)
+        assert codes(ending) == ["FORBIDDEN"] and not (ending.get("data") or {}).get("rollupJobUpdated")
+        assert (await ws.receive())["type"] == "complete"
