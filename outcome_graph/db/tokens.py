@@ -46,9 +46,20 @@ async def create_token(engine: AsyncEngine, *, user_id: int | None = None, admin
     return token
 
 
-async def revoke_token(engine: AsyncEngine, token: str) -> bool:
+async def list_tokens(engine: AsyncEngine) -> list:
+    """Every token's id, owner and dates, oldest first; never the token nor its hash."""
+    t = models.ApiToken
+    async with engine.connect() as conn:
+        return (await conn.execute(select(t.id, t.user_id, t.is_admin, t.created_at, t.expires_at, t.revoked_at)
+                                   .order_by(t.id))).all()
+
+
+async def revoke_token(engine: AsyncEngine, token_id: int) -> datetime:
+    """Revokes a token from now on and returns when it was revoked; revoking it again keeps the first time."""
+    t = models.ApiToken
     async with engine.begin() as conn:
-        res = await conn.execute(update(models.ApiToken)
-                                 .where(models.ApiToken.token_hash == hash_token(token))
-                                 .values(revoked_at=_now()))
-    return res.rowcount > 0
+        await conn.execute(update(t).where(t.id == token_id, t.revoked_at.is_(None)).values(revoked_at=_now()))
+        row = (await conn.execute(select(t.revoked_at).where(t.id == token_id))).first()
+    if row is None:
+        raise NotFound(f"no such token {token_id}")
+    return row.revoked_at
