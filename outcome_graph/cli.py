@@ -94,7 +94,7 @@ def cmd_token_list(args) -> int:
 
 
 def cmd_token_revoke(args) -> int:
-    from outcome_graph.db.tokens import revoke_token
+    from outcome_graph.db.tokens import revoke_token_id
     from outcome_graph.errors import NotFound
 
     if not (args.id.isascii() and args.id.isdigit()) or int(args.id) > MAX_TOKEN_ID:  # nothing else names a token
@@ -104,7 +104,7 @@ def cmd_token_revoke(args) -> int:
     async def run() -> int:
         engine = await _engine(_settings(args))
         try:
-            revoked = await revoke_token(engine, int(args.id))
+            revoked = await revoke_token_id(engine, int(args.id))
         except NotFound as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

@@ -54,12 +54,22 @@ async def list_tokens(engine: AsyncEngine) -> list:
                                    .order_by(t.id))).all()
 
 
-async def revoke_token(engine: AsyncEngine, token_id: int) -> datetime:
-    """Revokes a token from now on and returns when it was revoked; revoking it again keeps the first time."""
+async def revoke_token(engine: AsyncEngine, token: str) -> bool:
+    """Revokes the token given in plain text; False when no stored token is it."""
+    return await _revoke(engine, models.ApiToken.token_hash == hash_token(token)) is not None
+
+
+async def revoke_token_id(engine: AsyncEngine, token_id: int) -> datetime:
+    """Revokes a token by its id (as `token list` shows it) and returns since when it is revoked."""
+    revoked = await _revoke(engine, models.ApiToken.id == token_id)
+    if revoked is None:
+        raise NotFound(f"no such token {token_id}")
+    return revoked
+
+
+async def _revoke(engine: AsyncEngine, match) -> datetime | None:
+    """Refused from now on; revoking again keeps the first time. None when nothing matches."""
     t = models.ApiToken
     async with engine.begin() as conn:
-        await conn.execute(update(t).where(t.id == token_id, t.revoked_at.is_(None)).values(revoked_at=_now()))
-        row = (await conn.execute(select(t.revoked_at).where(t.id == token_id))).first()
-    if row is None:
-        raise NotFound(f"no such token {token_id}")
-    return row.revoked_at
+        await conn.execute(update(t).where(match, t.revoked_at.is_(None)).values(revoked_at=_now()))
+        return (await conn.execute(select(t.revoked_at).where(match))).scalar_one_or_none()

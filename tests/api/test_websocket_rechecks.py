@@ -10,7 +10,7 @@ import json
 
 import httpx
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
@@ -19,7 +19,7 @@ from outcome_graph.db import models as m
 from outcome_graph.db.bundle import load_bundle_file
 from outcome_graph.db.engine import create_engine
 from outcome_graph.db.importer import import_bundle
-from outcome_graph.db.tokens import hash_token, revoke_token
+from outcome_graph.db.tokens import revoke_token
 from outcome_graph.settings import Settings
 from tests.api.test_jobs import serving
 from tests.conftest import DEMO, OBSERVED_STUDENT, OBSERVER, TEACHER, make_tokens
@@ -103,9 +103,7 @@ def codes(result: dict) -> list[str]:
 
 
 async def revoke(engine, token: str) -> None:
-    async with engine.connect() as conn:
-        token_id = (await conn.execute(select(m.ApiToken.id).where(m.ApiToken.token_hash == hash_token(token)))).one()
-    await revoke_token(engine, token_id.id)
+    assert await revoke_token(engine, token)
 
 
 async def sql(engine, stmt) -> None:
