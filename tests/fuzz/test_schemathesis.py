@@ -10,6 +10,7 @@ operation's strategy runs under `@given` here. Bounded and derandomized: the sam
 
 from __future__ import annotations
 
+import itertools
 import socket
 import subprocess
 import sys
@@ -20,7 +21,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
-EXAMPLES = 25  # per root field: about 20 s in all for the 13 fields
+# Cases per root field: valid operations, and invalid ones (wrong argument types, missing arguments) that
+# must be refused with a coded error. About 20 s in all for the 13 fields.
+EXAMPLES = {schemathesis.GenerationMode.POSITIVE: 20, schemathesis.GenerationMode.NEGATIVE: 5}
 
 
 def _free_port() -> int:
@@ -68,10 +71,10 @@ def test_no_root_field_answers_a_server_error(served):
     schema = schemathesis.graphql.from_url(url, headers=headers)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10  # every Query and Mutation field (schema.graphql)
-    for operation in operations:
+    for operation, (mode, examples) in itertools.product(operations, EXAMPLES.items()):
 
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+        @given(case=operation.as_strategy(generation_mode=mode))
+        @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                   suppress_health_check=list(HealthCheck))
         def fuzz(case):
             check(case.call(headers=headers, timeout=30), case)
