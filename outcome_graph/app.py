@@ -20,7 +20,7 @@ from strawberry.types import ExecutionResult
 
 from outcome_graph import graphiql
 from outcome_graph.body_limit import BodyLimitMiddleware
-from outcome_graph.context import Context
+from outcome_graph.context import Context, SocketContext
 from outcome_graph.db.engine import create_engine, writer
 from outcome_graph.db.migrate import upgrade
 from outcome_graph.jobs.worker import InProcessWorker
@@ -28,6 +28,7 @@ from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
 from outcome_graph.schema.errors import classify
 from outcome_graph.settings import Settings
+from outcome_graph.websocket import LegacyWSHandler, TransportWSHandler
 
 log = logging.getLogger("outcome_graph")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -35,6 +36,9 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 class GraphQLView(GraphQL):
     """Strawberry's ASGI view with our Context, offline GraphiQL and orjson encoding."""
+
+    graphql_transport_ws_handler_class = TransportWSHandler
+    graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, schema, state: dict, settings: Settings):
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
@@ -97,22 +101,19 @@ class GraphQLView(GraphQL):
             self.cache.put(key, result.data)
         return result
 
-    async def get_context(self, request, response) -> Context:
+    async def get_context(self, request, response) -> Context | SocketContext:
+        if request.scope["type"] == "websocket":  # each operation gets its own Context (outcome_graph/websocket.py)
+            return SocketContext(engine=self.state["engine"], writer=self.state["writer"], settings=self.settings,
+                                 request=request, response=response,
+                                 authorization=request.headers.get("authorization"))
         context = Context(engine=self.state["engine"], writer=self.state["writer"], settings=self.settings,
                           viewer=None, request=request, response=response)
         request.state.context = context
-        if request.scope["type"] == "websocket":
-            context.reader.shared = False  # the context lives as long as the socket: hold no pooled connection
-            context.connection_params = None  # filled in from connection_init by strawberry's handler
         await context.authenticate(request.headers.get("authorization"))
         return context
 
-    async def on_ws_connect(self, context: Context):
-        """Browsers cannot set headers on a WebSocket: connection_init's payload may carry the token instead."""
-        params = getattr(context, "connection_params", None) or {}
-        authorization = params.get("Authorization") or params.get("authorization")
-        if isinstance(authorization, str) and context.viewer is None:
-            await context.authenticate(authorization)
+    async def on_ws_connect(self, context: SocketContext):
+        context.present(context.connection_params)
         return await super().on_ws_connect(context)
 
     async def render_graphql_ide(self, request: Request) -> Response:

@@ -13,6 +13,7 @@ from outcome_graph.settings import Settings
 
 DEMO_DATABASE = "outcome_graph_demo.db"
 DEMO_TEACHER, DEMO_STUDENT = 1, 107
+MAX_TOKEN_ID = 2**31 - 1  # api_tokens.id is a 32-bit INTEGER (db/models.py)
 
 
 def _settings(args) -> Settings:
@@ -64,6 +65,52 @@ def cmd_token(args) -> int:
             return 2
         finally:
             await engine.dispose()
+        return 0
+
+    return asyncio.run(run())
+
+
+def _when(moment) -> str:
+    return "-" if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")  # stored as naive UTC
+
+
+def cmd_token_list(args) -> int:
+    from outcome_graph.db.tokens import list_tokens
+
+    async def run() -> list:
+        engine = await _engine(_settings(args))
+        try:
+            return await list_tokens(engine)
+        finally:
+            await engine.dispose()
+
+    rows = [("id", "user", "created", "expires", "revoked")]
+    rows += [(str(r.id), "admin" if r.is_admin else str(r.user_id), _when(r.created_at), _when(r.expires_at),
+              _when(r.revoked_at)) for r in asyncio.run(run())]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0
+
+
+def cmd_token_revoke(args) -> int:
+    from outcome_graph.db.tokens import revoke_token_id
+    from outcome_graph.errors import NotFound
+
+    if not (args.id.isascii() and args.id.isdigit()) or int(args.id) > MAX_TOKEN_ID:  # nothing else names a token
+        print(f"error: no such token {args.id}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        engine = await _engine(_settings(args))
+        try:
+            revoked = await revoke_token_id(engine, int(args.id))
+        except NotFound as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        finally:
+            await engine.dispose()
+        print(f"revoked token {args.id} (since {_when(revoked)})")
         return 0
 
     return asyncio.run(run())
@@ -156,6 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
     who.add_argument("--admin", action="store_true", help="an admin token (sees every course)")
     tc.add_argument("--database", help=db_help)
     tc.set_defaults(func=cmd_token)
+    tl = tsub.add_parser("list", help="every token's id, user (or admin), created, expires and revoked times")
+    tl.add_argument("--database", help=db_help)
+    tl.set_defaults(func=cmd_token_list)
+    tr = tsub.add_parser("revoke", help="refuse a token from now on (by its id from `token list`)")
+    tr.add_argument("id", help="the token's id")
+    tr.add_argument("--database", help=db_help)
+    tr.set_defaults(func=cmd_token_revoke)
 
     e = sub.add_parser("export-schema", help="print the SDL (= schema.graphql)")
     e.set_defaults(func=cmd_export_schema)

@@ -1,4 +1,4 @@
-"""The per-request Context: database access, loaders, viewer, settings."""
+"""The per-operation Context (database access, loaders, viewer, settings) and a WebSocket's SocketContext."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ class Context:
     response: Any = None
     memo: dict = field(default_factory=dict)  # per-request memo for access decisions
     auth_error: Exception | None = None  # a bad token: raised by the first field that needs a viewer
+    authorization: str | None = None  # the Authorization value the viewer was read from
 
     def __post_init__(self) -> None:
         self.reader = Reader(self.engine)
@@ -33,6 +34,7 @@ class Context:
 
     async def authenticate(self, authorization: str | None) -> None:
         """Sets the viewer from an Authorization header, or keeps the error for the first field needing one."""
+        self.authorization = authorization
         try:
             self.viewer, enrollments = await viewer_for(self.reader, authorization)
         except Unauthenticated as e:
@@ -41,3 +43,39 @@ class Context:
         self.auth_error = None
         if self.viewer is not None and self.viewer.user_id is not None:
             self.loaders.enrollments_by_user.prime(self.viewer.user_id, enrollments)
+
+    async def renew(self) -> None:
+        """Forgets what the operation has learnt and reads the viewer again (one statement): an operation that
+        outlives a request (a subscription's poll) then answers to the token and access of now."""
+        self.loaders = Loaders(self.reader)
+        self.memo.clear()
+        await self.authenticate(self.authorization)
+
+
+@dataclass
+class SocketContext:
+    """What a WebSocket keeps between operations: its request and the token it presented, no rights.
+
+    Each operation runs on a Context of its own, re-authenticated from that token (app.py), so a revoked
+    token or a lost enrollment takes effect at the socket's next operation.
+    """
+
+    engine: AsyncEngine
+    writer: AsyncEngine
+    settings: Settings
+    request: Any
+    response: Any
+    authorization: str | None  # the handshake's Authorization header
+    connection_params: dict | None = None  # connection_init's payload, set by strawberry's handler
+
+    def present(self, params: dict | None) -> None:
+        """Browsers cannot set headers on a WebSocket: connection_init's payload may carry the token."""
+        authorization = (params or {}).get("Authorization") or (params or {}).get("authorization")
+        if self.authorization is None and isinstance(authorization, str):
+            self.authorization = authorization
+
+    async def for_operation(self) -> Context:
+        context = Context(engine=self.engine, writer=self.writer, settings=self.settings, viewer=None,
+                          request=self.request, response=self.response)
+        await context.authenticate(self.authorization)
+        return context

@@ -46,9 +46,30 @@ async def create_token(engine: AsyncEngine, *, user_id: int | None = None, admin
     return token
 
 
+async def list_tokens(engine: AsyncEngine) -> list:
+    """Every token's id, owner and dates, oldest first; never the token nor its hash."""
+    t = models.ApiToken
+    async with engine.connect() as conn:
+        return (await conn.execute(select(t.id, t.user_id, t.is_admin, t.created_at, t.expires_at, t.revoked_at)
+                                   .order_by(t.id))).all()
+
+
 async def revoke_token(engine: AsyncEngine, token: str) -> bool:
+    """Revokes the token given in plain text; False when no stored token is it."""
+    return await _revoke(engine, models.ApiToken.token_hash == hash_token(token)) is not None
+
+
+async def revoke_token_id(engine: AsyncEngine, token_id: int) -> datetime:
+    """Revokes a token by its id (as `token list` shows it) and returns since when it is revoked."""
+    revoked = await _revoke(engine, models.ApiToken.id == token_id)
+    if revoked is None:
+        raise NotFound(f"no such token {token_id}")
+    return revoked
+
+
+async def _revoke(engine: AsyncEngine, match) -> datetime | None:
+    """Refused from now on; revoking again keeps the first time. None when nothing matches."""
+    t = models.ApiToken
     async with engine.begin() as conn:
-        res = await conn.execute(update(models.ApiToken)
-                                 .where(models.ApiToken.token_hash == hash_token(token))
-                                 .values(revoked_at=_now()))
-    return res.rowcount > 0
+        await conn.execute(update(t).where(match, t.revoked_at.is_(None)).values(revoked_at=_now()))
+        return (await conn.execute(select(t.revoked_at).where(match))).scalar_one_or_none()

@@ -9,7 +9,7 @@ from typing import Any
 from outcome_graph.db import jobs
 from outcome_graph.db.engine import writer
 from outcome_graph.errors import BadUserInput, NotFound
-from outcome_graph.resolvers.access import load_job, require_grader, visible_job
+from outcome_graph.resolvers.access import require_grader, visible_job
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.users import resolve_user_ids
 
@@ -46,12 +46,14 @@ async def enqueue_calculation(ctx, raw_course_id: Any, raw_user_id: Any | None):
 
 
 async def watch_job(ctx, raw_id: Any, interval: float = WATCH_INTERVAL) -> AsyncIterator[Any]:
-    """The job now, then each time it changes (polled), until it has SUCCEEDED or FAILED."""
+    """The job now, then each time it changes (polled), until it has SUCCEEDED or FAILED.
+
+    Each poll re-reads the viewer from the token and asks the access policy again, so a revoked token or a
+    lost enrollment ends the subscription with its error instead of streaming on.
+    """
     row = await visible_job(ctx, raw_id)
     seen = None
     while True:
-        if row is None:  # deleted (its course was deleted)
-            return
         state = tuple(getattr(row, k) for k in WATCHED)
         if state != seen:
             seen = state
@@ -59,4 +61,5 @@ async def watch_job(ctx, raw_id: Any, interval: float = WATCH_INTERVAL) -> Async
         if row.state in TERMINAL:
             return
         await asyncio.sleep(interval)
-        row = await load_job(ctx, row.id)
+        await ctx.renew()
+        row = await visible_job(ctx, row.id)

@@ -1,0 +1,56 @@
+"""WebSocket operations each run on a fresh Context, re-authenticated from the socket's token.
+
+Strawberry's protocol handlers execute every operation with the one context made at the handshake; ours
+hand the schema a SocketContext (app.py) and swap in `for_operation()`'s Context where the handler starts
+an operation, so no loader, access memo or viewer outlives the operation that read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Any
+
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+
+from outcome_graph.context import SocketContext
+
+
+async def _closing(results, context) -> AsyncGenerator[Any, None]:
+    """The operation's results; its reads are given back when it ends, is stopped or the socket closes."""
+    try:
+        async for result in results:
+            yield result
+    finally:
+        await results.aclose()
+        await context.reader.close()
+
+
+class _PerOperation:
+    """The schema as our handlers see it: `stream`/`subscribe` take the SocketContext, run on a fresh Context."""
+
+    def __init__(self, schema):
+        self._schema = schema
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._schema, name)
+
+    async def _run(self, method, query, *, context_value: SocketContext, **kwargs):
+        context = await context_value.for_operation()
+        return _closing(await method(query, context_value=context, **kwargs), context)
+
+    async def stream(self, query, **kwargs):
+        return await self._run(self._schema.stream, query, **kwargs)
+
+    async def subscribe(self, query, **kwargs):
+        return await self._run(self._schema.subscribe, query, **kwargs)
+
+
+class TransportWSHandler(BaseGraphQLTransportWSHandler):
+    def __init__(self, *, schema, **kwargs):
+        super().__init__(schema=_PerOperation(schema), **kwargs)
+
+
+class LegacyWSHandler(BaseGraphQLWSHandler):
+    def __init__(self, *, schema, **kwargs):
+        super().__init__(schema=_PerOperation(schema), **kwargs)
