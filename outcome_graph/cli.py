@@ -85,7 +85,7 @@ def cmd_token_list(args) -> int:
             await engine.dispose()
 
     rows = [("id", "user", "created", "expires", "revoked")]
-    rows += [(str(r.id), "admin" if r.is_admin else str(r.user_id), _when(r.created_at), _when(r.expires_at),
+    rows += [(str(r.id), r.holder, _when(r.created_at), _when(r.expires_at),
               _when(r.revoked_at)) for r in asyncio.run(run())]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:

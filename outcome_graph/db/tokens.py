@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import String, case, cast, insert, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import models
@@ -47,10 +47,11 @@ async def create_token(engine: AsyncEngine, *, user_id: int | None = None, admin
 
 
 async def list_tokens(engine: AsyncEngine) -> list:
-    """Every token's id, owner and dates, oldest first; never the token nor its hash."""
+    """Every token's id, holder (a user id, or "admin") and dates, oldest first; never the token nor its hash."""
     t = models.ApiToken
+    holder = case((t.is_admin, literal("admin")), else_=cast(t.user_id, String)).label("holder")
     async with engine.connect() as conn:
-        return (await conn.execute(select(t.id, t.user_id, t.is_admin, t.created_at, t.expires_at, t.revoked_at)
+        return (await conn.execute(select(t.id, holder, t.created_at, t.expires_at, t.revoked_at)
                                    .order_by(t.id))).all()
 
 

@@ -136,11 +136,11 @@ async def test_a_removed_observer_link_fails_the_next_query_and_mutation_on_an_o
     async with socket(address, tokens["observer"]) as ws:
         assert (await ws.run(OBSERVED))["data"]["user"]["id"] == str(OBSERVED_STUDENT)
         await sql(engine, delete(m.Enrollment).where(m.Enrollment.user_id == OBSERVER))
-        assert codes(await ws.run(OBSERVED)) == ["FORBIDDEN"]
+        assert codes(await ws.run(OBSERVED)) == ["NOT_FOUND"]
     async with socket(address, tokens["teacher"]) as ws:
         assert "id" in (await ws.run(ENQUEUE))["data"]["enqueueOutcomeRollupCalculation"]
         await sql(engine, delete(m.Enrollment).where(m.Enrollment.user_id == TEACHER))
-        assert codes(await ws.run(ENQUEUE)) == ["FORBIDDEN"]
+        assert codes(await ws.run(ENQUEUE)) == ["NOT_FOUND"]
 
 
 async def _watch_until_refused(ws: Socket, address: str, token: str, student: int | None, change) -> list[str]:
@@ -175,7 +175,7 @@ async def test_a_running_subscription_ends_with_an_error_when_the_viewer_loses_a
     address, engine, tokens = live
     async with socket(address, tokens["teacher"], engine=engine) as ws:  # the teacher leaves the course
         leave = delete(m.Enrollment).where(m.Enrollment.user_id == TEACHER)
-        assert await _watch_until_refused(ws, address, tokens["teacher"], None, leave) == ["FORBIDDEN"]
+        assert await _watch_until_refused(ws, address, tokens["teacher"], None, leave) == ["NOT_FOUND"]
     async with socket(address, tokens["ta"], engine=engine) as ws:  # the student leaves the TA's only section
         moved = update(m.Enrollment).where(m.Enrollment.user_id == TA_STUDENT).values(section_id=OTHER_SECTION)
-        assert await _watch_until_refused(ws, address, tokens["ta"], TA_STUDENT, moved) == ["FORBIDDEN"]
+        assert await _watch_until_refused(ws, address, tokens["ta"], TA_STUDENT, moved) == ["NOT_FOUND"]
