@@ -1,0 +1,180 @@
+"""Small generated worlds for the access oracle: two or three courses, every role and enrollment state,
+outcomes shared between courses, hidden, unposted and unpublished data; written out as course bundles.
+
+Ids are offsets from a base the caller picks per world, so many worlds live side by side in one database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hypothesis import strategies as st
+
+ROLES = ("student", "teacher", "ta", "observer", "designer")
+STATES = ("active", "invited", "inactive", "completed", "deleted")
+FORMAT = "outcome-graph/course-bundle@1"
+RATINGS = [{"description": "Exceeds", "points": 5}, {"description": "Meets", "points": 3},
+           {"description": "Below", "points": 0}]
+
+
+@dataclass(frozen=True)
+class Enrollment:
+    user: int
+    course: int
+    section: int
+    role: str
+    state: str
+    limited: bool = False
+    observee: int | None = None
+
+
+@dataclass(frozen=True)
+class Asset:
+    id: int
+    course: int
+    published: bool
+    manual: bool  # manual post policy
+
+
+@dataclass(frozen=True)
+class Alignment:
+    id: int
+    course: int
+    outcome: int
+    asset: int
+
+
+@dataclass(frozen=True)
+class Result:
+    id: int
+    course: int
+    user: int
+    outcome: int
+    alignment: int
+    hidden: bool
+    posted: bool
+    score: float
+
+
+@dataclass
+class World:
+    courses: list[int]
+    sections: dict[int, int]  # section -> course
+    users: list[int]
+    enrollments: list[Enrollment]
+    groups: dict[int, tuple[int, int | None]]  # group -> (course, parent)
+    outcomes: list[int]
+    links: dict[tuple[int, int], int]  # (course, outcome) -> group
+    assets: dict[int, Asset]
+    alignments: dict[int, Alignment]
+    results: dict[int, Result]
+    jobs: dict[int, tuple[int, int | None]] = field(default_factory=dict)  # job -> (course, user); filled on load
+
+    def size(self) -> int:
+        return len(self.users) + len(self.enrollments) + len(self.results)
+
+    def bundles(self) -> list[dict]:
+        """One course-bundle@1 document per course, in import order (users travel with the first)."""
+        docs = []
+        for i, c in enumerate(self.courses):
+            outcomes = [o for o in self.outcomes if (c, o) in self.links]
+            docs.append({
+                "format": FORMAT,
+                "course": {"id": c, "name": f"Course {c}"},
+                "sections": [{"id": s, "name": f"Section {s}"} for s, sc in self.sections.items() if sc == c],
+                "users": [] if i else [{"id": u, "name": f"User {u}", "sortable_name": f"User {u:012d}"}
+                                       for u in self.users],
+                "enrollments": [{"user_id": e.user, "section_id": e.section, "role": e.role, "state": e.state,
+                                 "associated_user_id": e.observee, "limit_to_section": e.limited}
+                                for e in self.enrollments if e.course == c],
+                "outcome_groups": [{"id": g, "title": f"Group {g}", "parent_id": p}
+                                   for g, (gc, p) in self.groups.items() if gc == c],
+                "outcomes": [{"id": o, "title": f"Outcome {o}", "group_id": self.links[(c, o)], "ratings": RATINGS,
+                              "calculation_method": "highest"} for o in outcomes],
+                "assets": [{"id": a.id, "type": "assignment", "name": f"Asset {a.id}", "published": a.published,
+                            "post_policy": "manual" if a.manual else "automatic"}
+                           for a in self.assets.values() if a.course == c],
+                "alignments": [{"id": a.id, "outcome_id": a.outcome, "asset_id": a.asset}
+                               for a in self.alignments.values() if a.course == c],
+                "results": [{"id": r.id, "user_id": r.user, "outcome_id": r.outcome, "alignment_id": r.alignment,
+                             "score": r.score, "possible": 5, "hidden": r.hidden, "posted": r.posted,
+                             "submitted_at": "2024-01-01T00:00:00+00:00", "title": f"User {r.user}, Asset"}
+                            for r in self.results.values() if r.course == c],
+            })
+        return docs
+
+
+@st.composite
+def worlds(draw, base: int) -> World:
+    """A world whose ids start above `base` (a multiple of 100,000 the caller never reuses)."""
+    n_courses = draw(st.sampled_from([2, 2, 3]))
+    courses = [base + c for c in range(1, n_courses + 1)]
+    sections = {base + 10 * i + s: c for i, c in enumerate(courses, 1) for s in (1, 2)}
+    secs_of = {c: [s for s, sc in sections.items() if sc == c] for c in courses}
+
+    # the outcome tree: a root and a subgroup per course; one own outcome per course, one shared by
+    # the first two courses (sometimes all three), linked at the root or in the subgroup
+    groups, links = {}, {}
+    for i, c in enumerate(courses, 1):
+        root, sub = base + 100 * i, base + 100 * i + 1
+        groups[root], groups[sub] = (c, None), (c, root)
+    root_of = {c: base + 100 * i for i, c in enumerate(courses, 1)}
+    shared = base + 1000
+    own = {c: base + 1000 + i for i, c in enumerate(courses, 1)}
+    sharing = courses if n_courses == 3 and draw(st.booleans()) else courses[:2]
+    for c in courses:
+        links[(c, own[c])] = root_of[c] + draw(st.integers(0, 1))
+    for c in sharing:
+        links[(c, shared)] = root_of[c] + draw(st.integers(0, 1))
+    outcomes = [shared, *own.values()]
+
+    # two assets per course, published or not, automatic or manual post policy; each linked outcome
+    # aligned to one of them
+    assets, alignments = {}, {}
+    for i, c in enumerate(courses, 1):
+        for k in (1, 2):
+            aid = base + 2000 + 10 * i + k
+            assets[aid] = Asset(aid, c, draw(st.booleans()), draw(st.booleans()))
+        for k, o in enumerate(o for o in outcomes if (c, o) in links):
+            lid = base + 3000 + 10 * i + k
+            alignments[lid] = Alignment(lid, c, o, base + 2000 + 10 * i + draw(st.integers(1, 2)))
+
+    # users and their enrollments: every role and state, several per user, section limits
+    n_users = draw(st.integers(3, 7))
+    users = [base + 200 + k for k in range(n_users)]
+    enrollments: list[Enrollment] = []
+    seen = set()
+    for u in users:
+        for _ in range(draw(st.integers(0, 3))):
+            c = draw(st.sampled_from(courses))
+            role = draw(st.sampled_from(ROLES))
+            state = draw(st.sampled_from(STATES))
+            s = draw(st.sampled_from(secs_of[c]))
+            limited = role in ("teacher", "ta") and draw(st.booleans())
+            observee = draw(st.sampled_from(users)) if role == "observer" else None
+            if role == "observer" and observee == u:
+                observee = None
+            key = (u, s, role, observee)
+            if key not in seen:
+                seen.add(key)
+                enrollments.append(Enrollment(u, c, s, role, state, limited, observee))
+        if draw(st.integers(0, 4)) == 0:  # a student who moved sections: the old enrollment deleted
+            c = draw(st.sampled_from(courses))
+            old, new = secs_of[c] if draw(st.booleans()) else secs_of[c][::-1]
+            for s, state in ((old, "deleted"), (new, draw(st.sampled_from(("active", "completed"))))):
+                if (u, s, "student", None) not in seen:
+                    seen.add((u, s, "student", None))
+                    enrollments.append(Enrollment(u, c, s, "student", state))
+
+    # results: for users with a student enrollment (any state) in a course, on some of its alignments
+    results = {}
+    for c in courses:
+        students = sorted({e.user for e in enrollments if e.course == c and e.role == "student"})
+        for u in students:
+            for a in (a for a in alignments.values() if a.course == c):
+                if draw(st.integers(0, 3)) == 0:
+                    continue
+                rid = base + 5000 + len(results)
+                results[rid] = Result(rid, c, u, a.outcome, a.id, hidden=draw(st.integers(0, 3)) == 0,
+                                      posted=draw(st.integers(0, 2)) > 0, score=float(draw(st.integers(0, 5))))
+    return World(courses, sections, users, enrollments, groups, outcomes, links, assets, alignments, results)
