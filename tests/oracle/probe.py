@@ -36,6 +36,11 @@ def exact(ids) -> Expect:
     return Expect(ids, ids, False)
 
 
+def either(allowed: bool) -> Expect:
+    """Refusing is right too; showing it is a leak unless allowed."""
+    return Expect(frozenset({"shown"}) if allowed else frozenset(), frozenset(), True)
+
+
 def single(shown: bool) -> Expect:
     """One thing: shown (non-null, no error) exactly when the oracle says so."""
     return Expect(frozenset({"shown"}), frozenset({"shown"}), False) if shown else forbidden()
@@ -221,8 +226,8 @@ class Prober:
                       {int(x["id"]) for x in value["outcomes"]})
             for o in value["outcomes"]:
                 if "alignments" in o:  # reached through the group's course
-                    self._alignments_in(t, entry.replace("OutcomeGroup", "Outcome.alignments via OutcomeGroup.outcomes"),
-                                        c, int(o["id"]), o["alignments"])
+                    via = entry.replace("OutcomeGroup", "Outcome.alignments via OutcomeGroup.outcomes")
+                    self._alignments_in(t, via, c, int(o["id"]), o["alignments"])
 
     def _judge_outcome(self, t: Tally, v, o: int, entry: str) -> None:
         """An outcome reached without a course: shown to members of a course linking it; its group, the
@@ -242,7 +247,8 @@ class Prober:
                         and e.state != "deleted" and (sections is None or e.section in sections)})
 
         def results(hidden: bool) -> list[int]:
-            return [r.id for r in w.results.values() if r.course == c and r.user in scope and (hidden or not r.hidden)]
+            return [r.id for r in w.results.values()
+                    if r.course == c and r.user in scope and (hidden or not r.hidden)]
 
         page = "first: 100) { edges { node { id } } } }"
         for alias, args, hidden in ((f"ra{c}", "", False), (f"rh{c}", "includeHidden: true, ", True)):
@@ -251,7 +257,8 @@ class Prober:
                          "Course.outcomeResults" + (" (includeHidden)" if hidden else ""), self.v,
                          f"course {c}, all students", exact(results(hidden)) if all_ else forbidden(),
                          _nodes(v, "outcomeResults")))
-        self.add(f"ua{c}", f'course(id: "{c}") {{ outcomeRollups(first: 100) {{ edges {{ node {{ user {{ id }} }} }} }} }}',
+        rollups = "outcomeRollups(first: 100) { edges { node { user { id } } } }"
+        self.add(f"ua{c}", f'course(id: "{c}") {{ {rollups} }}',
                  lambda t, v: t.compare("Course.outcomeRollups", self.v, f"course {c}, all students",
                                         exact(scope) if all_ else forbidden(),
                                         REFUSED if v is REFUSED else
@@ -378,41 +385,42 @@ class Prober:
         """Every mutation's permission, with inputs valid for a viewer who has it (so an error is a refusal)."""
         w = self.w
         for c in w.courses:
-            scoring = self.may("scoring", c)
+            scoring, grader = self.may("scoring", c), self.may("all_students", c)
+            sections = rules.grader_sections(w, self.v, c)
             self._write(f"ms{c}", f'setCourseMasteryScale(courseId: "{c}", ratings: null) {{ id }}',
                         "Mutation.setCourseMasteryScale", f"course {c}", single(scoring))
             self._write(f"cm{c}", f'setCourseCalculationMethod(courseId: "{c}", method: null) {{ id }}',
                         "Mutation.setCourseCalculationMethod", f"course {c}", single(scoring))
             for o in (o for (lc, o) in w.links if lc == c):
+                courses = sorted(lc for (lc, lo) in w.links if lo == o)
                 self._write(f"uo{c}_{o}", f'updateOutcome(courseId: "{c}", outcomeId: "{o}", '
-                                          f'input: {{title: "Outcome {o}"}}) {{ id }}',
-                            "Mutation.updateOutcome", f"course {c}, outcome {o} (linked in "
-                            f"{sorted(lc for (lc, lo) in w.links if lo == o)})", single(self.may("edit_outcome", c, o)))
+                                          f'input: {{title: "Outcome {o}"}}) {{ id }}',  # its title: no change
+                            "Mutation.updateOutcome", f"course {c}, outcome {o} (linked in {courses})",
+                            single(self.may("edit_outcome", c, o)))
             own = next(o for (lc, o) in w.links if lc == c and o != w.outcomes[0])
-            grader = self.may("all_students", c)
-            self._write(f"ao{c}", f'assignOutcomeOrder(courseId: "{c}", order: [{{outcomeId: "{own}", position: 0}}]) '
-                                  f'{{ id }}', "Mutation.assignOutcomeOrder", f"course {c}",
-                        Expect(frozenset({"shown"}), frozenset(), True) if grader and self.v == ADMIN else single(grader))
-            limited = rules.grader_sections(w, self.v, c) is not None
+            order = f'[{{outcomeId: "{own}", position: 0}}]'
+            self._write(f"ao{c}", f'assignOutcomeOrder(courseId: "{c}", order: {order}) {{ id }}',
+                        "Mutation.assignOutcomeOrder", f"course {c}",
+                        either(grader) if self.v == ADMIN else single(grader))  # an admin token has no order
             self._write(f"eq{c}", f'enqueueOutcomeRollupCalculation(courseId: "{c}") {{ id }}',
                         "Mutation.enqueueOutcomeRollupCalculation(course)", f"course {c}",
-                        Expect(frozenset({"shown"}), frozenset(), True) if grader and limited else single(grader))
+                        # a section-limited grader recalculating the whole course: not decided by the rules
+                        either(grader) if sections is not None else single(grader))
+            self._write(f"do{c}", f'deleteOutcomeResults(courseId: "{c}", resultIds: [])',
+                        "Mutation.deleteOutcomeResults", f"course {c}", single(grader))
             alignment = next(a.id for a in w.alignments.values() if a.course == c and a.outcome == own)
             for u in sorted({e.user for e in w.enrollments if e.course == c and e.role == "student"
                              and e.state != "deleted"}):
                 grades = self.may("grade", c, u)
-                sections = rules.grader_sections(w, self.v, c)
+                # spec: only a student whose enrollment is active or invited can be recalculated (else not found)
                 due = any(e.user == u and e.course == c and e.role == "student" and e.state in ("active", "invited")
                           and (sections is None or e.section in sections) for e in w.enrollments)
-                self._write(f"es{c}_{u}", f'enqueueOutcomeRollupCalculation(courseId: "{c}", userId: "{u}") {{ id }}',
-                            "Mutation.enqueueOutcomeRollupCalculation(student)", f"course {c}, student {u}",
-                            single(True) if grades and due else
-                            Expect(frozenset({"shown"}) if grades else frozenset(), frozenset(), True))
+                self._write(f"es{c}_{u}", f'enqueueOutcomeRollupCalculation(courseId: "{c}", userId: "{u}") '
+                                          f'{{ id }}', "Mutation.enqueueOutcomeRollupCalculation(student)",
+                            f"course {c}, student {u}", single(True) if grades and due else either(grades))
                 self._write(f"rr{c}_{u}", f'recordOutcomeResults(courseId: "{c}", results: [{{userId: "{u}", '
                                           f'alignmentId: "{alignment}", score: 3}}]) {{ id }}',
                             "Mutation.recordOutcomeResults", f"course {c}, student {u}", single(grades))
-            self._write(f"do{c}", f'deleteOutcomeResults(courseId: "{c}", resultIds: [])',
-                        "Mutation.deleteOutcomeResults", f"course {c}", single(grader))
             for r in (r for r in w.results.values() if r.course == c):
                 hidden = "true" if r.hidden else "false"  # as it is: the write changes nothing
                 self._write(f"sh{r.id}", f'setOutcomeResultsHidden(courseId: "{c}", resultIds: ["{r.id}"], '

@@ -17,10 +17,12 @@ class Findings:
     # key -> count, and per kind of viewer (their roles and states) the smallest world's reproduction
     classes: dict[tuple, list] = field(default_factory=dict)
     examples: dict[tuple, dict] = field(default_factory=dict)
+    features: set = field(default_factory=set)
 
     def add(self, world: World, tally: Tally) -> None:
         self.worlds += 1
         self.checks += tally.checks
+        self.features |= world.features()
         for d in tally.found:
             self.classes[d.key()] = self.classes.get(d.key(), 0) + 1
             by_viewer = self.examples.setdefault(d.key(), {})

@@ -137,7 +137,8 @@ async def _over_websocket(service: Service, world: World, viewer, token: str, pr
         _mark(tally, before, "WebSocket")
         sub = "subscription($id: ID!) { rollupJobUpdated(id: $id) { id } }"
         for job, (course, user) in world.jobs.items():
-            await _send(ws, {"id": f"s{job}", "type": "subscribe", "payload": {"query": sub, "variables": {"id": str(job)}}})
+            payload = {"query": sub, "variables": {"id": str(job)}}
+            await _send(ws, {"id": f"s{job}", "type": "subscribe", "payload": payload})
             msg = await _receive(ws, f"s{job}")
             shown = msg["type"] == "next" and not msg["payload"].get("errors") and \
                 msg["payload"]["data"]["rollupJobUpdated"] is not None

@@ -70,6 +70,25 @@ class World:
     results: dict[int, Result]
     jobs: dict[int, tuple[int, int | None]] = field(default_factory=dict)  # job -> (course, user); filled on load
 
+    def features(self) -> set:
+        """What this world exercises; the test asserts that the generated worlds, together, exercise all."""
+        out = {("enrollment", e.role, e.state) for e in self.enrollments}
+        out |= {("limited", e.role) for e in self.enrollments if e.limited}
+        out |= {("observer linked",) for e in self.enrollments if e.observee is not None}
+        out |= {("unpublished",) for a in self.assets.values() if not a.published}
+        out |= {("manual policy, unposted",) for r in self.results.values()
+                if not r.posted and self.assets[self.alignments[r.alignment].asset].manual}
+        out |= {("hidden",) for r in self.results.values() if r.hidden}
+        out |= {("outcome linked in", sum(1 for (c, o) in self.links if o == self.outcomes[0]))}
+        for e in self.enrollments:
+            if e.role == "student" and e.state == "deleted" and any(
+                    x.user == e.user and x.course == e.course and x.role == "student" and x.state != "deleted"
+                    and x.section != e.section for x in self.enrollments):
+                out.add(("moved sections",))
+        if any(len({e.course for e in self.enrollments if e.user == u}) > 1 for u in self.users):
+            out.add(("several courses per user",))
+        return out
+
     def size(self) -> int:
         return len(self.users) + len(self.enrollments) + len(self.results)
 
@@ -102,6 +121,12 @@ class World:
                             for r in self.results.values() if r.course == c],
             })
         return docs
+
+
+EVERY_FEATURE = ({("enrollment", r, s) for r in ROLES for s in STATES} | {("limited", "teacher"), ("limited", "ta")}
+                 | {("observer linked",), ("unpublished",), ("manual policy, unposted",), ("hidden",),
+                    ("outcome linked in", 2), ("outcome linked in", 3), ("moved sections",),
+                    ("several courses per user",)})
 
 
 @st.composite
