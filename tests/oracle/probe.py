@@ -1,8 +1,8 @@
 """Probes every entry point for one viewer of a world and compares what the server shows with the oracle.
 
-A probe is one aliased field of a GraphQL document plus a judge; one document per viewer asks them all,
-so a world costs a few requests. A judge turns the alias's value (None when refused: null or an error at
-or under the alias) into checks; a check that disagrees with the oracle is a Discrepancy.
+A probe is one aliased field of a GraphQL document plus a judge; one document per viewer asks all its reads,
+so a world costs a few requests. A judge turns the alias's value (REFUSED when null or errored at the alias
+itself) into checks; a check that disagrees with the oracle is a Discrepancy.
 """
 
 from __future__ import annotations
@@ -81,10 +81,6 @@ class Tally:
 
 def _show(ids) -> str:
     return "{" + ", ".join(sorted(map(str, ids))) + "}" if ids else "nothing"
-
-
-def _ids(items) -> set[str]:
-    return {str(x["id"]) for x in items}
 
 
 @dataclass

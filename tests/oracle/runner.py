@@ -1,6 +1,6 @@
 """Runs the probes of a world against the live service: over HTTP (in-process ASGI) and over WebSocket
 (graphql-transport-ws to uvicorn on loopback: the read document as a query operation, and the
-rollupJobUpdated subscription for every job); then every mutation over HTTP, after all reads."""
+rollupJobUpdated subscription for every job); then, after all reads, every mutation over one of them."""
 
 from __future__ import annotations
 
