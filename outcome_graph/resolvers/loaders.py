@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from functools import partial
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -36,6 +37,16 @@ _LOADS: dict[str, tuple[Callable, Callable | None]] = {
 }
 
 
+class Loader(DataLoader):
+    """A DataLoader whose pending loads outlive a cancelled caller. graphql-core cancels a failed field's
+    siblings, and cancelling a task cancels the future it awaits: a load that fields elsewhere in the query
+    share would fail them all with CancelledError, which no error handler catches."""
+
+    def load(self, key: Any):
+        future = super().load(key)
+        return future if future.done() else asyncio.shield(future)
+
+
 class Loaders:
     """Created per request: caches never outlive the request that filled them.
 
@@ -51,7 +62,7 @@ class Loaders:
         if spec is None:
             raise AttributeError(name)
         fn, key = spec
-        loader = DataLoader(load_fn=partial(fn, self._reader), max_batch_size=MAX_BATCH, cache_key_fn=key)
+        loader = Loader(load_fn=partial(fn, self._reader), max_batch_size=MAX_BATCH, cache_key_fn=key)
         setattr(self, name, loader)
         return loader
 
@@ -60,7 +71,7 @@ def request_loader(ctx, name: str, load_fn: Callable) -> DataLoader:
     """A DataLoader made on first use and kept for the request (in ctx.memo, which lives as long)."""
     loader = ctx.memo.get(name)
     if loader is None:
-        loader = ctx.memo[name] = DataLoader(load_fn=load_fn, max_batch_size=MAX_BATCH)
+        loader = ctx.memo[name] = Loader(load_fn=load_fn, max_batch_size=MAX_BATCH)
     return loader
 
 

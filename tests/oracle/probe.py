@@ -226,12 +226,13 @@ class Prober:
                     self._alignments_in(t, via, c, int(o["id"]), o["alignments"])
 
     def _judge_outcome(self, t: Tally, v, o: int, entry: str) -> None:
-        """An outcome reached without a course: shown to members of a course linking it; its group, the
-        group's contents and its alignments only from courses the viewer may see."""
+        """An outcome reached without a course: shown to members of a course linking it, in the first such
+        course (links are made in course order): its group, the group's contents and its alignments there."""
         t.compare(entry, self.v, f"outcome {o}", single(self.may("outcome", o)), _shown(v))
         if v is REFUSED:
             return
-        self._alignments_in(t, f"Outcome.alignments via {entry}", None, o, v.get("alignments"))
+        scope = min((c for (c, lo) in self.w.links if lo == o and self.may("course", c)), default=None)
+        self._alignments_in(t, f"Outcome.alignments via {entry}", scope, o, v.get("alignments"))
         g = v.get("group")
         if g is not None:
             self._group_contents(t, f"OutcomeGroup via {entry}", int(g["id"]), g)

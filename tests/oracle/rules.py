@@ -10,7 +10,8 @@ nothing of students' data. Outcome trees, groups and alignments show to members 
 (an active or completed enrollment of any role), unpublished alignments to its graders only. Everything about
 all the students of a course (lists, aggregates, contributing scores, ordering, recalculation) is for
 graders; course-wide scoring (calculation method, mastery scale, outcome edits) for teachers who are not
-section-limited, and admins. Admins see everything.
+section-limited, and admins. Admins see everything but the data of students who left a course (every
+student enrollment there deleted), which is nobody's to read.
 
 A viewer is a user id, or ADMIN. A thing is a tuple naming its kind first; see may_see.
 """
@@ -55,11 +56,10 @@ def enrolled_student(world: World, user: int, course: int, sections: set[int] | 
 
 
 def grades_student(world: World, viewer, course: int, student: int) -> bool:
-    """A grader who sees this student: unlimited graders see the whole course, limited ones their sections."""
-    if not grader(world, viewer, course):
-        return False
-    sections = grader_sections(world, viewer, course)
-    return sections is None or enrolled_student(world, student, course, sections)
+    """A grader who sees this student: unlimited graders (admins too) every student of the course, limited ones
+    those of their sections. A student whose every enrollment there is deleted has left: nobody's to read."""
+    return grader(world, viewer, course) and enrolled_student(world, student, course,
+                                                               grader_sections(world, viewer, course))
 
 
 def reads_student(world: World, viewer, course: int, student: int) -> bool:
@@ -130,7 +130,7 @@ def may_see(world: World, viewer, thing: tuple) -> bool:
         return sees_user(world, viewer, thing[1])
     if kind == "result":
         r = world.results[thing[1]]
-        if viewer == ADMIN or grades_student(world, viewer, r.course, r.user):
+        if grades_student(world, viewer, r.course, r.user):
             return True
         return reads_student(world, viewer, r.course, r.user) and shown_to_non_grader(world, r)
     if kind == "student":
