@@ -159,7 +159,8 @@ async def run_worker(settings: Settings, once: bool = False) -> int:
 
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    engine = create_engine(settings.database_url, echo=settings.sql_echo)
+    engine = create_engine(settings.database_url, echo=settings.sql_echo,
+                           busy_timeout_seconds=settings.busy_timeout_seconds)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
