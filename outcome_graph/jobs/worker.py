@@ -26,7 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import jobs, locks
-from outcome_graph.db.engine import writer
+from outcome_graph.db.engine import is_sqlite, writer
 from outcome_graph.db.rollup_store import drop_orphans, recompute, result_users
 from outcome_graph.errors import DomainError
 from outcome_graph.settings import Settings
@@ -36,6 +36,9 @@ log = logging.getLogger("outcome_graph.jobs")
 # Test-only: seconds to sleep after each batch of students, so a test can kill a worker mid-job.
 TEST_SLEEP_ENV = "OUTCOME_GRAPH_TEST_JOB_SLEEP"
 STOP_GRACE_SECONDS = 10.0
+# SQLite has no queue of lock waiters: a waiting writer polls, sleeping up to 100 ms between tries. A pause
+# a little longer between batches lets it in, so writes to the course wait at most one batch.
+SQLITE_HANDOVER_SECONDS = 0.12
 
 
 class LeaseLost(Exception):
@@ -78,6 +81,8 @@ async def recalculate(engine: AsyncEngine, job: jobs.Job, progress: Callable[[fl
             if not done:
                 raise LeaseLost(f"job {job.id} was taken over by another worker")
             await progress(n / len(batches))
+        if n < len(batches) and is_sqlite(engine):
+            await asyncio.sleep(SQLITE_HANDOVER_SECONDS)
     return written
 
 

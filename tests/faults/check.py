@@ -96,8 +96,12 @@ async def assert_consistent(engine, ledger: Ledger, served: dict | None = None) 
             select(m.Rollup).where(m.Rollup.course_id == COURSE).with_only_columns(
                 m.Rollup.user_id, m.Rollup.outcome_id, m.Rollup.score, m.Rollup.count, m.Rollup.title,
                 m.Rollup.version))}
+        outcomes = {o.id: o for o in await conn.execute(select(m.Outcome.__table__))}
     doc = copy.deepcopy(DEMO_DOC)
     doc["results"] = results
+    for outcome in doc["outcomes"]:  # scoring as it stands now (the tests change it through the API)
+        row = outcomes[outcome["id"]]
+        outcome.update(calculation_method=row.calculation_method, calculation_int=row.calculation_int)
     fresh = Course(doc).rollups(users={row["user_id"] for row in results})
     assert stored == {k: (s.score, s.count, s.title, version) for k, s in fresh.items()}
     if served is not None:
