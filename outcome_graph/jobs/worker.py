@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import jobs, locks
 from outcome_graph.db.engine import is_sqlite, writer
+from outcome_graph.db.faults import storage_fault
 from outcome_graph.db.rollup_store import drop_orphans, recompute, result_users
 from outcome_graph.errors import DomainError
 from outcome_graph.settings import Settings
@@ -49,6 +50,9 @@ def describe(error: BaseException) -> str:
     """The error text stored on a job and shown to graders: domain messages, never SQL."""
     if isinstance(error, DomainError):
         return error.message
+    fault = storage_fault(error)
+    if fault is not None:
+        return fault.message
     if isinstance(error, SQLAlchemyError):
         return f"database error ({type(error).__name__}); see the worker's log"
     return f"{type(error).__name__}: {error}"[:500]
@@ -169,8 +173,12 @@ class Worker:
                 ran = await self.run_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - e.g. the database is briefly unreachable
-                log.exception("worker %s: claiming failed", self.name)
+            except Exception as e:  # noqa: BLE001 - e.g. the database is briefly unreachable
+                fault = storage_fault(e)
+                if fault is None:
+                    log.exception("worker %s: claiming failed", self.name)
+                else:
+                    log.warning("worker %s: claiming failed: %s", self.name, fault.message)
                 ran = False
                 if once:
                     raise
