@@ -26,7 +26,8 @@ from outcome_graph.db.migrate import upgrade
 from outcome_graph.jobs.worker import InProcessWorker
 from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
-from outcome_graph.schema.errors import classify
+from outcome_graph.errors import ServiceUnavailable
+from outcome_graph.schema.errors import classify, unavailable, unexpected
 from outcome_graph.settings import Settings
 from outcome_graph.websocket import LegacyWSHandler, TransportWSHandler
 
@@ -57,6 +58,8 @@ class GraphQLView(GraphQL):
             except HTTPException as e:
                 body = {"errors": [{"message": e.reason, "extensions": {"code": "BAD_USER_INPUT"}}]}
                 response = Response(self.encode_json(body), status_code=e.status_code, media_type="application/json")
+            except Exception as e:  # noqa: BLE001 - outside execution (token lookup, data version): still coded
+                response = self._failure_response(e)
             await self._close_reads(request)  # before the bytes go out; a streamed response may read again
             await response(scope, receive, send)
         finally:
@@ -66,7 +69,18 @@ class GraphQLView(GraphQL):
     async def _close_reads(request: Request) -> None:
         context = getattr(request.state, "context", None)
         if context is not None:
-            await context.reader.close()
+            try:
+                await context.reader.close()
+            except Exception as e:  # noqa: BLE001 - a connection the database dropped: the pool discards it
+                log.warning("closing a request's connection failed: %r", e)
+
+    def _failure_response(self, error: Exception) -> Response:
+        """A GraphQL error body for a failure before or around execution: 503 when the database is unavailable."""
+        message, extensions = unexpected(error, "request")
+        status = 503 if extensions["code"] == ServiceUnavailable.code else 500
+        response = Response(self.encode_json({"errors": [{"message": message, "extensions": extensions}]}),
+                            status_code=status, media_type="application/json")
+        return _retry_after(response)
 
     def decode_json(self, data: str | bytes) -> object:
         """orjson: invalid UTF-8, lone surrogates and deep nesting are JSON errors (400), not crashes."""
@@ -136,6 +150,9 @@ class GraphQLView(GraphQL):
                 response = super().create_response({"errors": errors}, sub_response)
                 response.headers["content-type"] = GRAPHQL_RESPONSE
                 response.status_code = 400
+        if isinstance(response_data, dict) and unavailable(response_data.get("errors") or []):
+            response.status_code = 503
+            _retry_after(response)
         return response
 
     def encode_json(self, data: object) -> bytes:
@@ -148,13 +165,20 @@ class GraphQLView(GraphQL):
         return await super().process_result(request, result)
 
 
+def _retry_after(response: Response) -> Response:
+    if response.status_code == 503:
+        response.headers["Retry-After"] = str(ServiceUnavailable.retry_after_seconds)
+    return response
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     state: dict = {}
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        engine = create_engine(settings.database_url, echo=settings.sql_echo)
+        engine = create_engine(settings.database_url, echo=settings.sql_echo,
+                               busy_timeout_seconds=settings.busy_timeout_seconds)
         await upgrade(engine)
         state.update(engine=engine, writer=writer(engine))
         app.state.engine = engine

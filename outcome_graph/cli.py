@@ -27,7 +27,7 @@ async def _engine(settings: Settings):
     from outcome_graph.db.engine import create_engine
     from outcome_graph.db.migrate import upgrade
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, busy_timeout_seconds=settings.busy_timeout_seconds)
     await upgrade(engine)
     return engine
 

@@ -24,3 +24,10 @@ class Forbidden(DomainError):
 
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
+
+
+class ServiceUnavailable(DomainError):
+    """The database cannot serve now (unreachable, full, read-only, locked): HTTP 503, worth a retry."""
+
+    code = "SERVICE_UNAVAILABLE"
+    retry_after_seconds = 5

@@ -23,6 +23,9 @@ class Settings:
     job_delay_seconds: float = 60.0  # spec §5.3: an enqueued recalculation runs a minute later
     job_lease_seconds: float = 300.0
     job_backoff_seconds: float = 10.0  # a failed job is retried after this x 2**attempts
+    job_max_backoff_seconds: float = 3600.0  # ... at most this long, forever: see db/jobs.py
+    busy_timeout_seconds: float = 30.0  # SQLite: a writer waits this long for the write lock
+    recalc_batch_size: int = 200  # students per transaction of a course recalculation
     max_depth: int = 15
     max_aliases: int = 30
     max_tokens: int = 5000
@@ -53,6 +56,9 @@ class Settings:
             "JOB_DELAY_SECONDS": ("job_delay_seconds", float),
             "JOB_LEASE_SECONDS": ("job_lease_seconds", float),
             "JOB_BACKOFF_SECONDS": ("job_backoff_seconds", float),
+            "JOB_MAX_BACKOFF_SECONDS": ("job_max_backoff_seconds", float),
+            "BUSY_TIMEOUT_SECONDS": ("busy_timeout_seconds", float),
+            "RECALC_BATCH_SIZE": ("recalc_batch_size", int),
             "MAX_DEPTH": ("max_depth", int),
             "MAX_ALIASES": ("max_aliases", int),
             "MAX_TOKENS": ("max_tokens", int),

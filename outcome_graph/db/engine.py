@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0  # how long a SQLite writer waits for the write lock before "database is locked"
 # unicode_lower() as an SQL function on SQLite connections, whose built-in lower() folds ASCII only. Its own
 # name: lower() stays SQLite's, which an expression index may have been built with.
 SQLITE_UNICODE_LOWER = "unicode_lower"
@@ -27,14 +27,15 @@ def is_sqlite(engine_or_url) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False,
+                  busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> AsyncEngine:
     url = normalize_url(url)
     if is_sqlite(url):
         engine = create_async_engine(
-            url, echo=echo, pool_size=5, max_overflow=10,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            url, echo=echo, pool_size=5, max_overflow=10, connect_args={"timeout": busy_timeout_seconds},
         )
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        busy_ms = int(busy_timeout_seconds * 1000)
+        event.listen(engine.sync_engine, "connect", lambda conn, record: _sqlite_pragmas(conn, busy_ms))
         # Take the write lock at BEGIN so concurrent writers queue on busy_timeout
         # instead of failing with "database is locked" on lock upgrade.
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
@@ -58,13 +59,13 @@ def unicode_lower(text: str | None) -> str | None:
     return folded
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn, busy_ms: int) -> None:
     dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
     dbapi_conn.create_function(SQLITE_UNICODE_LOWER, 1, unicode_lower, deterministic=True)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA busy_timeout={busy_ms}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 

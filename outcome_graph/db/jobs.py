@@ -2,8 +2,14 @@
 
 Life of a job: QUEUED (due at run_after) -> RUNNING (claimed by one worker with a lease) -> SUCCEEDED, or
 back to QUEUED with exponential backoff after a failure, or FAILED once max_attempts are used up.
-A running job whose lease ran out (its worker died) is claimable again. At most one QUEUED job exists per
-(course, user): a new request for the pair postpones the pending one instead (spec §5.3's singleton).
+A running job whose lease ran out (its worker died) is claimable again; its worker renews the lease while
+it waits and runs (jobs/worker.py), and every batch it commits checks the claim is still its own.
+A FAILED job is not given up: stored rollups must not stay on an old scoring version for good, so it is
+claimed again every `retry_seconds` (the capped back-off, settings.job_max_backoff_seconds) until it
+succeeds — unless a newer job for the same pair exists, which covers it. `attempts` keeps counting and
+`error` keeps the last failure, so the job reports what is going on.
+At most one QUEUED job exists per (course, user): a new request for the pair postpones the pending one
+instead (spec §5.3's singleton).
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import and_, delete, insert, or_, select, update
+from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy.orm import aliased
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import locks
@@ -20,6 +27,7 @@ from outcome_graph.db.engine import writer
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
 DEFAULT_MAX_ATTEMPTS = 3  # spec §5.3: Canvas's rollup jobs get 3 attempts
+DEFAULT_RETRY_SECONDS = 3600.0  # a FAILED job is tried again this long after its last failure
 LEASE_EXPIRED = "the worker running this job stopped answering (lease expired)"
 MAX_ERROR = 2000
 
@@ -76,7 +84,15 @@ async def enqueue(conn, course_id: int, user_id: int | None, *, delay: float,
         max_attempts=max_attempts, created_at=now).returning(JOB.id))).scalar_one()
 
 
-async def claim(engine: AsyncEngine, worker: str, lease_seconds: float, now: datetime | None = None) -> Job | None:
+def _latest():
+    """No newer job exists for the same pair (a newer one covers this one's work)."""
+    newer = aliased(JOB)
+    return ~exists().where(newer.course_id == JOB.course_id, newer.id > JOB.id,
+                           or_(newer.user_id == JOB.user_id, and_(newer.user_id.is_(None), JOB.user_id.is_(None))))
+
+
+async def claim(engine: AsyncEngine, worker: str, lease_seconds: float, now: datetime | None = None,
+                retry_seconds: float = DEFAULT_RETRY_SECONDS) -> Job | None:
     """Takes the next due job for this worker, or None.
 
     PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers pass each other by. SQLite: the whole
@@ -84,7 +100,8 @@ async def claim(engine: AsyncEngine, worker: str, lease_seconds: float, now: dat
     """
     now = now or utcnow()
     due = or_(and_(JOB.state == QUEUED, JOB.run_after <= now),
-              and_(JOB.state == RUNNING, JOB.lease_until < now))
+              and_(JOB.state == RUNNING, JOB.lease_until < now),
+              and_(JOB.state == FAILED, JOB.run_after <= now, _latest()))
     stmt = select(*COLUMNS).where(due).order_by(JOB.run_after, JOB.id).limit(1)
     async with writer(engine).begin() as conn:
         if conn.dialect.name == "postgresql":
@@ -96,7 +113,8 @@ async def claim(engine: AsyncEngine, worker: str, lease_seconds: float, now: dat
             if row.state == RUNNING and row.attempts >= row.max_attempts:
                 # Its worker died on the last attempt: a job that kills workers is not retried forever.
                 await conn.execute(update(JOB).where(JOB.id == row.id).values(
-                    state=FAILED, error=LEASE_EXPIRED, finished_at=now, lease_until=None))
+                    state=FAILED, error=LEASE_EXPIRED, finished_at=now, lease_until=None,
+                    run_after=now + timedelta(seconds=retry_seconds)))
                 continue
             lease_until = now + timedelta(seconds=lease_seconds)
             await conn.execute(update(JOB).where(JOB.id == row.id).values(
@@ -110,12 +128,20 @@ def _mine(job: Job):
     return and_(JOB.id == job.id, JOB.worker == job.worker, JOB.state == RUNNING)
 
 
-async def heartbeat(engine: AsyncEngine, job: Job, progress: float, lease_seconds: float) -> bool:
-    """Records progress and extends the lease in a short transaction of its own; False if the claim was lost."""
-    async with writer(engine).begin() as conn:
-        res = await conn.execute(update(JOB).where(_mine(job)).values(
-            progress=max(0.0, min(progress, 1.0)), lease_until=utcnow() + timedelta(seconds=lease_seconds)))
+async def report(conn, job: Job, progress: float, lease_seconds: float) -> bool:
+    """Records progress and extends the lease in the caller's transaction; False if the claim was lost.
+
+    A batch of the job's work calls it before committing: a worker that lost its claim commits nothing.
+    """
+    res = await conn.execute(update(JOB).where(_mine(job)).values(
+        progress=max(0.0, min(progress, 1.0)), lease_until=utcnow() + timedelta(seconds=lease_seconds)))
     return res.rowcount > 0
+
+
+async def heartbeat(engine: AsyncEngine, job: Job, progress: float, lease_seconds: float) -> bool:
+    """report() in a short transaction of its own, while the job waits or runs."""
+    async with writer(engine).begin() as conn:
+        return await report(conn, job, progress, lease_seconds)
 
 
 async def complete(conn, job: Job, now: datetime | None = None) -> bool:
@@ -130,11 +156,12 @@ async def complete(conn, job: Job, now: datetime | None = None) -> bool:
 
 
 async def fail(engine: AsyncEngine, job: Job, error: str, backoff_seconds: float,
-               now: datetime | None = None) -> str | None:
-    """Records a failed attempt: QUEUED again after backoff_seconds * 2**attempts, or FAILED for good.
+               now: datetime | None = None, retry_seconds: float = DEFAULT_RETRY_SECONDS) -> str | None:
+    """Records a failed attempt: QUEUED again after backoff_seconds * 2**attempts, or FAILED.
 
-    FAILED when the attempts are used up, or when a newer request for the same pair is already queued
-    (that one covers this one). Returns the new state, None if the claim was lost.
+    FAILED when the attempts are used up (tried again after retry_seconds, see the module), or when a newer
+    request for the same pair is already queued (that one covers this one: never retried). Returns the new
+    state, None if the claim was lost.
     """
     now = now or utcnow()
     error = error[:MAX_ERROR]
@@ -144,10 +171,10 @@ async def fail(engine: AsyncEngine, job: Job, error: str, backoff_seconds: float
             _pair(job.course_id, job.user_id), JOB.state == QUEUED, JOB.id != job.id).limit(1))).first()
         if job.attempts >= job.max_attempts or newer is not None:
             values = dict(state=FAILED, error=error if newer is None else f"{error} (superseded by job {newer[0]})",
-                          finished_at=now, lease_until=None)
+                          finished_at=now, lease_until=None, run_after=now + timedelta(seconds=retry_seconds))
         else:
             values = dict(state=QUEUED, error=error, lease_until=None, worker=None,
-                          run_after=now + timedelta(seconds=backoff_seconds * 2 ** job.attempts))
+                          run_after=now + timedelta(seconds=min(backoff_seconds * 2 ** job.attempts, retry_seconds)))
         res = await conn.execute(update(JOB).where(_mine(job)).values(**values))
     return values["state"] if res.rowcount else None
 

@@ -38,12 +38,22 @@ async def result_users(conn, course_id: int) -> list[int]:
     return [row[0] for row in rows]
 
 
+async def drop_orphans(conn, course_id: int) -> None:
+    """Deletes stored rollups of users who no longer have any result in the course (the end of a batched
+    whole-course recalculation, which rewrites only the users that have results)."""
+    r = m.OutcomeResult
+    await conn.execute(delete(ROLLUP).where(ROLLUP.course_id == course_id, ROLLUP.user_id.not_in(
+        select(r.user_id).where(r.course_id == course_id))))
+
+
 async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
                     outcome_ids: Sequence[int] | None = None,
                     progress: Callable[[float], Awaitable[None]] | None = None) -> int:
     """Rewrites the stored rollups of the given users (all with results when None); returns rows written.
 
-    Runs inside the caller's transaction, so readers never see a half-written course.
+    Runs inside the caller's transaction, so readers never see a half-written set of users; it reads the
+    scoring version in that transaction, so the rows it stores are current when it commits (a batched
+    recalculation calls it once per batch of users: see jobs/worker.py).
     """
     version, scorings = await versioned_scorings(conn, course_id)
     if user_ids is None:

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from graphql.error import GraphQLError
 from strawberry.extensions import SchemaExtension
 
-from outcome_graph.errors import DomainError
+from outcome_graph.db.faults import storage_fault
+from outcome_graph.errors import DomainError, ServiceUnavailable
 
 log = logging.getLogger("outcome_graph.errors")
 
@@ -30,13 +31,32 @@ def classify(error: GraphQLError) -> GraphQLError:
         if error.path is not None:  # a variable or argument coerced at execution time
             code = "BAD_USER_INPUT"
         return _with(error, error.message, {**(error.extensions or {}), "code": code})
-    if isinstance(original, DomainError):
+    if isinstance(original, DomainError) and not isinstance(original, ServiceUnavailable):
         return _with(error, original.message, {**original.extensions, "code": original.code})
     if isinstance(original, GraphQLError):  # e.g. bad variables raised inside strawberry
         return _with(error, original.message, {**(original.extensions or {}), "code": "BAD_USER_INPUT"})
+    message, extensions = unexpected(original, error.path)
+    return _with(error, message, extensions)
+
+
+def unexpected(error: BaseException, where: object = None) -> tuple[str, dict]:
+    """Message and extensions of an exception no domain rule raised, logged once under a requestId.
+
+    The database being unavailable is SERVICE_UNAVAILABLE with its reason (the caller may retry);
+    anything else is masked as INTERNAL_SERVER_ERROR.
+    """
     request_id = uuid.uuid4().hex
-    log.error("unhandled error %s at %s", request_id, error.path, exc_info=original)
-    return _with(error, INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id})
+    fault = storage_fault(error)
+    if fault is not None:
+        log.warning("database unavailable (%s) %s at %s: %r", fault.extensions["reason"], request_id, where, error)
+        return fault.message, {**fault.extensions, "code": fault.code, "requestId": request_id}
+    log.error("unhandled error %s at %s", request_id, where, exc_info=error)
+    return INTERNAL_MESSAGE, {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+
+
+def unavailable(errors: list[dict]) -> bool:
+    """True when a response's errors include the database being unavailable (HTTP 503, Retry-After)."""
+    return any((e.get("extensions") or {}).get("code") == ServiceUnavailable.code for e in errors)
 
 
 def _with(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:

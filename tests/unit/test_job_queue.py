@@ -93,7 +93,12 @@ async def test_failures_back_off_exponentially_then_fail(engine):
     assert await jobs.fail(engine, job, "boom 3", backoff_seconds=5, now=at) == "failed"
     got = await row(engine, job_id)
     assert (got.state, got.attempts, got.error, got.finished_at) == ("failed", 3, "boom 3", at)
-    assert await jobs.claim(engine, "w", 30, now=at + timedelta(days=1)) is None
+    # never given up (stored rollups must not stay stale for good): tried again after the capped back-off
+    retry = timedelta(seconds=jobs.DEFAULT_RETRY_SECONDS)
+    assert await jobs.claim(engine, "w", 30, now=at + retry - timedelta(seconds=1)) is None
+    again = await jobs.claim(engine, "w", 30, now=at + retry)
+    assert (again.id, again.attempts) == (job_id, 4)
+    assert (await row(engine, job_id)).error == "boom 3"  # the last failure stays reported until a success
 
 
 async def test_a_job_whose_worker_died_on_its_last_attempt_fails(engine):
@@ -113,6 +118,9 @@ async def test_a_failure_with_a_newer_request_queued_is_covered_by_it(engine):
     assert await jobs.fail(engine, job, "boom", backoff_seconds=5, now=now) == "failed"
     assert (await row(engine, job_id)).error == f"boom (superseded by job {newer})"
     assert (await row(engine, newer)).state == "queued"
+    later = now + timedelta(days=2)
+    assert (await jobs.claim(engine, "w", 30, now=later)).id == newer
+    assert await jobs.claim(engine, "w", 30, now=later) is None  # the superseded one is never tried again
 
 
 async def test_the_worker_retries_a_failing_job_until_it_fails(engine):
