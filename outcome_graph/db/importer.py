@@ -11,13 +11,16 @@ from typing import Callable
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from outcome_graph.db import locks
 from outcome_graph.db import models as m
-from outcome_graph.db.bundle import RESULT_COLUMNS, Bundle, StoredRefs, parse_bundle
-from outcome_graph.db.engine import writer
+from outcome_graph.db.bundle import RESULT_COLUMNS, Bundle, BundleError, StoredRefs, parse_bundle
+from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.rollup_store import recompute
+from outcome_graph.db.scoring_writes import courses_using, rescore
 from outcome_graph.db.upsert import upsert, upsert_tuples
 
 RESULT_CHUNK = 20_000
+ID_CHUNK = 5_000  # ids per ownership query (within both databases' bound-parameter limits)
 
 
 @dataclass
@@ -62,68 +65,118 @@ def _sqlite_datetimes(rows: list[tuple]) -> list[tuple]:
 
 
 async def _merge_duplicates(conn, b: Bundle) -> list[tuple]:
-    """A result for a (user, alignment) already stored under another id updates that row (spec §2.5)."""
+    """A result for a (user, alignment) already stored under another id updates that row (spec §2.5).
+
+    Checked here, inside the locked transaction: a result id stored in another course, or stored in this one
+    for another (user, alignment), is refused (docs/ids-and-locks.md)."""
     r = m.OutcomeResult
-    existing = {(u, a): i for i, u, a in (await conn.execute(
-        select(r.id, r.user_id, r.alignment_id).where(r.course_id == b.course["id"]))).all()}
+    stored = (await conn.execute(select(r.id, r.user_id, r.alignment_id).where(r.course_id == b.course["id"]))).all()
+    existing = {(u, a): i for i, u, a in stored}
+    pair_of = {i: (u, a) for i, u, a in stored}
     ci = {c: RESULT_COLUMNS.index(c) for c in ("id", "user_id", "alignment_id", "score", "possible", "percent")}
-    fresh = []
+    fresh, new_ids = [], []
     for row in b.results:
-        other = existing.get((row[ci["user_id"]], row[ci["alignment_id"]]))
-        if other is None or other == row[ci["id"]]:
+        rid, pair = row[ci["id"]], (row[ci["user_id"]], row[ci["alignment_id"]])
+        held = pair_of.get(rid)
+        if held is None:
+            new_ids.append(rid)
+        elif held != pair:
+            raise BundleError(b.path_of("results", rid), f"result {rid} is user {held[0]}'s result on alignment "
+                                                         f"{held[1]}, not user {pair[0]}'s on alignment {pair[1]}")
+        other = existing.get(pair)
+        if other is None or other == rid:
             fresh.append(row)
         else:
             await conn.execute(update(r).where(r.id == other).values(
                 score=row[ci["score"]], possible=row[ci["possible"]], percent=row[ci["percent"]]))
+    await _not_elsewhere(conn, b, r.__table__, "results", "result", new_ids)
     return fresh
 
 
-async def write_bundle(engine: AsyncEngine, b: Bundle, progress: Callable[[int, int], None] | None = None) -> int:
-    """Upserts every row of the bundle in one transaction and recomputes the course's rollups."""
+async def _not_elsewhere(conn, b: Bundle, table, key: str, kind: str, ids: list[int]) -> None:
+    """No row of the bundle may already belong to another course (re-checked under the locks)."""
+    for i in range(0, len(ids), ID_CHUNK):
+        found = (await conn.execute(select(table.c.id, table.c.course_id).where(
+            table.c.id.in_(ids[i:i + ID_CHUNK]), table.c.course_id != b.course["id"]).limit(1))).first()
+        if found is not None:
+            raise BundleError(b.path_of(key, found.id),
+                              f"{kind} {found.id} belongs to course {found.course_id}, not course {b.course['id']}")
+
+
+async def _scoring_changed(conn, b: Bundle) -> list[int]:
+    """Outcomes of the bundle whose stored scoring the bundle changes."""
+    o = m.Outcome
+    cols = ("calculation_method", "calculation_int", "ratings", "points_possible", "mastery_points")
+    stored = {row.id: row for row in await conn.execute(
+        select(o.id, *(getattr(o, c) for c in cols)).where(o.id.in_([x["id"] for x in b.outcomes])))}
+    return [x["id"] for x in b.outcomes
+            if x["id"] in stored and any(x[c] != getattr(stored[x["id"]], c) for c in cols)]
+
+
+async def write_bundle(conn, b: Bundle, progress: Callable[[int, int], None] | None = None,
+                       job_delay: float = 0.0) -> int:
+    """Upserts every row of the bundle in the caller's transaction and recomputes the course's rollups.
+
+    Locks first, in db/locks.py's order. Other courses linking an outcome whose scoring the bundle changes
+    are rescored (version bumped, recalculation queued), as updateOutcome does (docs/ids-and-locks.md).
+    """
     course_id = b.course["id"]
-    async with writer(engine).begin() as conn:
-        await upsert(conn, m.Course.__table__, [b.course], ["id"])
-        await conn.execute(update(m.Course).where(m.Course.id == course_id)
-                           .values(data_version=m.Course.data_version + 1))
-        await conn.execute(delete(m.MasteryScale).where(m.MasteryScale.course_id == course_id))
-        if b.mastery_scale:
-            await upsert(conn, m.MasteryScale.__table__, [b.mastery_scale], ["course_id"])
-        await conn.execute(delete(m.CourseCalculationMethod).where(m.CourseCalculationMethod.course_id == course_id))
-        if b.calculation_method:
-            await upsert(conn, m.CourseCalculationMethod.__table__, [b.calculation_method], ["course_id"])
-        await upsert(conn, m.Section.__table__, b.sections, ["id"])
-        # A SIS id may move between users of the bundle (parse_bundle checked the outcome is unique): free the
-        # ones handed on first, or the unique column would see both holders for a moment.
-        for i in range(0, len(b.sis_handed_on), RESULT_CHUNK):
-            await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + RESULT_CHUNK]))
-                               .values(sis_user_id=None))
-        await upsert(conn, m.User.__table__, b.users, ["id"])
-        await upsert(conn, m.OutcomeGroup.__table__, b.outcome_groups, ["id"])
-        await upsert(conn, m.Outcome.__table__, b.outcomes, ["id"])
-        await upsert(conn, m.OutcomeLink.__table__, b.outcome_links, ["course_id", "outcome_id"])
-        await upsert(conn, m.Asset.__table__, b.assets, ["id"])
-        await upsert(conn, m.Alignment.__table__, b.alignments, ["id"])
-        # Enrollments carry no ids: the bundle holds the whole roster, so it replaces the stored one.
-        await conn.execute(delete(m.Enrollment).where(m.Enrollment.course_id == course_id))
-        await upsert(conn, m.Enrollment.__table__, b.enrollments, [])
-        results = await _merge_duplicates(conn, b)
-        if conn.dialect.name == "sqlite":
-            results = _sqlite_datetimes(results)
-        for i in range(0, len(results), RESULT_CHUNK):
-            await upsert_tuples(conn, m.OutcomeResult.__table__, RESULT_COLUMNS, results[i:i + RESULT_CHUNK], "id")
-            if progress:
-                progress(min(i + RESULT_CHUNK, len(results)), len(results))
-        if progress and not results:
-            progress(0, 0)
-        return await recompute(conn, course_id)
+    await locks.lock(conn, locks.IMPORTS, 0)
+    await locks.lock_all(conn, locks.OUTCOME_SCORING, [x["id"] for x in b.outcomes])
+    changed = await _scoring_changed(conn, b)
+    others = sorted({c for oid in changed for c in await courses_using(conn, oid)} - {course_id})
+    await locks.lock_courses(conn, [course_id, *others])
+    for key, kind, model, rows in (
+            ("sections", "section", m.Section, b.sections), ("assets", "asset", m.Asset, b.assets),
+            ("outcome_groups", "outcome group", m.OutcomeGroup, b.outcome_groups),
+            ("alignments", "alignment", m.Alignment, b.alignments)):
+        await _not_elsewhere(conn, b, model.__table__, key, kind, [x["id"] for x in rows])
+    await upsert(conn, m.Course.__table__, [b.course], ["id"])
+    await conn.execute(update(m.Course).where(m.Course.id == course_id)
+                       .values(data_version=m.Course.data_version + 1))
+    await conn.execute(delete(m.MasteryScale).where(m.MasteryScale.course_id == course_id))
+    if b.mastery_scale:
+        await upsert(conn, m.MasteryScale.__table__, [b.mastery_scale], ["course_id"])
+    await conn.execute(delete(m.CourseCalculationMethod).where(m.CourseCalculationMethod.course_id == course_id))
+    if b.calculation_method:
+        await upsert(conn, m.CourseCalculationMethod.__table__, [b.calculation_method], ["course_id"])
+    await upsert(conn, m.Section.__table__, b.sections, ["id"])
+    # A SIS id may move between users of the bundle (parse_bundle checked the outcome is unique): free the
+    # ones handed on first, or the unique column would see both holders for a moment.
+    for i in range(0, len(b.sis_handed_on), RESULT_CHUNK):
+        await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + RESULT_CHUNK]))
+                           .values(sis_user_id=None))
+    await upsert(conn, m.User.__table__, b.users, ["id"])
+    await upsert(conn, m.OutcomeGroup.__table__, b.outcome_groups, ["id"])
+    await upsert(conn, m.Outcome.__table__, b.outcomes, ["id"])
+    await upsert(conn, m.OutcomeLink.__table__, b.outcome_links, ["course_id", "outcome_id"])
+    await upsert(conn, m.Asset.__table__, b.assets, ["id"])
+    await upsert(conn, m.Alignment.__table__, b.alignments, ["id"])
+    # Enrollments carry no ids: the bundle holds the whole roster, so it replaces the stored one.
+    await conn.execute(delete(m.Enrollment).where(m.Enrollment.course_id == course_id))
+    await upsert(conn, m.Enrollment.__table__, b.enrollments, [])
+    results = await _merge_duplicates(conn, b)
+    if conn.dialect.name == "sqlite":
+        results = _sqlite_datetimes(results)
+    for i in range(0, len(results), RESULT_CHUNK):
+        await upsert_tuples(conn, m.OutcomeResult.__table__, RESULT_COLUMNS, results[i:i + RESULT_CHUNK], "id")
+        if progress:
+            progress(min(i + RESULT_CHUNK, len(results)), len(results))
+    if progress and not results:
+        progress(0, 0)
+    if others:
+        await rescore(conn, others, job_delay)
+    return await recompute(conn, course_id)
 
 
 async def import_bundle(engine: AsyncEngine, doc: object,
-                        progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Validates against what is stored, then writes; a bad bundle raises BundleError and writes nothing."""
+                        progress: Callable[[int, int], None] | None = None, *, job_delay: float = 0.0) -> ImportReport:
+    """Validates against what is stored, then writes; a bad bundle raises BundleError and writes nothing.
+
+    job_delay: when the recalculation jobs queued for other courses (shared outcomes) run."""
     started = time.perf_counter()
     bundle = parse_bundle(doc, await stored_refs(engine))
-    rollups = await write_bundle(engine, bundle, progress)
+    rollups = await write_transaction(engine, lambda conn: write_bundle(conn, bundle, progress, job_delay))
     return ImportReport(bundle.course["id"], len(bundle.results), rollups, time.perf_counter() - started)
 
 
