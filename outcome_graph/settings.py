@@ -23,6 +23,7 @@ class Settings:
     job_delay_seconds: float = 60.0  # spec §5.3: an enqueued recalculation runs a minute later
     job_lease_seconds: float = 300.0
     job_backoff_seconds: float = 10.0  # a failed job is retried after this x 2**attempts
+    import_batch_size: int = 200  # students whose rollups one transaction rewrites after an import
     max_depth: int = 15
     max_aliases: int = 30
     max_tokens: int = 5000
@@ -53,6 +54,7 @@ class Settings:
             "JOB_DELAY_SECONDS": ("job_delay_seconds", float),
             "JOB_LEASE_SECONDS": ("job_lease_seconds", float),
             "JOB_BACKOFF_SECONDS": ("job_backoff_seconds", float),
+            "IMPORT_BATCH_SIZE": ("import_batch_size", int),
             "MAX_DEPTH": ("max_depth", int),
             "MAX_ALIASES": ("max_aliases", int),
             "MAX_TOKENS": ("max_tokens", int),

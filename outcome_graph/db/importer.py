@@ -1,4 +1,4 @@
-"""`outcome-graph import`: writes a validated course bundle all-or-nothing, then refreshes its rollups."""
+"""`outcome-graph import`: writes a validated course bundle all-or-nothing, then refreshes its rollups in batches."""
 
 from __future__ import annotations
 
@@ -15,9 +15,11 @@ from outcome_graph.db import locks
 from outcome_graph.db import models as m
 from outcome_graph.db.bundle import RESULT_COLUMNS, Bundle, BundleError, StoredRefs, parse_bundle
 from outcome_graph.db.retry import write_transaction
-from outcome_graph.db.rollup_store import recompute
+from outcome_graph.db.jobs import QUEUED
+from outcome_graph.db.rollup_store import recompute, result_users, scoring_version
 from outcome_graph.db.scoring_writes import courses_using, rescore
 from outcome_graph.db.upsert import upsert, upsert_tuples
+from outcome_graph.settings import Settings
 
 RESULT_CHUNK = 20_000
 ID_CHUNK = 5_000  # ids per ownership query (within both databases' bound-parameter limits)
@@ -114,11 +116,13 @@ async def _scoring_changed(conn, b: Bundle) -> list[int]:
 
 
 async def write_bundle(conn, b: Bundle, progress: Callable[[int, int], None] | None = None,
-                       job_delay: float = 0.0) -> int:
-    """Upserts every row of the bundle in the caller's transaction and recomputes the course's rollups.
+                       job_delay: float = Settings.job_delay_seconds) -> tuple[int, int]:
+    """Upserts every row of the bundle in the caller's transaction; returns (the course's scoring version, the
+    recalculation job queued for it).
 
-    Locks first, in db/locks.py's order. Other courses linking an outcome whose scoring the bundle changes
-    are rescored (version bumped, recalculation queued), as updateOutcome does (docs/ids-and-locks.md).
+    Locks first, in db/locks.py's order. The course and every other course linking an outcome whose scoring
+    the bundle changes are rescored as updateOutcome does: version bumped (reads compute the stale stored
+    rollups until they are rewritten), recalculation queued (docs/imports.md).
     """
     course_id = b.course["id"]
     await locks.lock(conn, locks.IMPORTS, 0)
@@ -132,8 +136,6 @@ async def write_bundle(conn, b: Bundle, progress: Callable[[int, int], None] | N
             ("alignments", "alignment", m.Alignment, b.alignments)):
         await _not_elsewhere(conn, b, model.__table__, key, kind, [x["id"] for x in rows])
     await upsert(conn, m.Course.__table__, [b.course], ["id"])
-    await conn.execute(update(m.Course).where(m.Course.id == course_id)
-                       .values(data_version=m.Course.data_version + 1))
     await conn.execute(delete(m.MasteryScale).where(m.MasteryScale.course_id == course_id))
     if b.mastery_scale:
         await upsert(conn, m.MasteryScale.__table__, [b.mastery_scale], ["course_id"])
@@ -164,19 +166,40 @@ async def write_bundle(conn, b: Bundle, progress: Callable[[int, int], None] | N
             progress(min(i + RESULT_CHUNK, len(results)), len(results))
     if progress and not results:
         progress(0, 0)
-    if others:
-        await rescore(conn, others, job_delay)
-    return await recompute(conn, course_id)
+    jobs = await rescore(conn, [course_id, *others], job_delay)
+    version = (await conn.execute(select(m.Course.scoring_version).where(m.Course.id == course_id))).scalar_one()
+    return version, jobs[0]
 
 
-async def import_bundle(engine: AsyncEngine, doc: object,
-                        progress: Callable[[int, int], None] | None = None, *, job_delay: float = 0.0) -> ImportReport:
-    """Validates against what is stored, then writes; a bad bundle raises BundleError and writes nothing.
+async def refresh_rollups(engine: AsyncEngine, course_id: int, version: int, job_id: int, batch_size: int) -> int:
+    """Rewrites the course's stored rollups a batch of students per transaction, so writes to the course wait
+    one batch at most; the last batch drops the queued job the import left in case it died first, unless a
+    later scoring change (another version) needs it. Returns rollups written."""
+    async with engine.connect() as conn:
+        users = await result_users(conn, course_id)
+    batches = [users[i:i + batch_size] for i in range(0, len(users), batch_size)] or [[]]
+    written = 0
+    for n, batch in enumerate(batches):
+        async def work(conn):
+            await locks.lock(conn, locks.COURSE_WRITES, course_id)
+            count = await recompute(conn, course_id, batch)
+            if n == len(batches) - 1 and await scoring_version(conn, course_id) == version:
+                await conn.execute(delete(m.RollupJob).where(m.RollupJob.id == job_id, m.RollupJob.state == QUEUED))
+            return count
+        written += await write_transaction(engine, work)
+    return written
 
-    job_delay: when the recalculation jobs queued for other courses (shared outcomes) run."""
+
+async def import_bundle(engine: AsyncEngine, doc: object, progress: Callable[[int, int], None] | None = None, *,
+                        job_delay: float = Settings.job_delay_seconds,
+                        batch_size: int = Settings.import_batch_size) -> ImportReport:
+    """Validates against what is stored, then writes all-or-nothing; a bad bundle raises BundleError and writes
+    nothing. Then the stored rollups are rewritten in batches of batch_size students (reads are never stale
+    meanwhile: they compute what is not rewritten yet). job_delay: when the queued recalculations run."""
     started = time.perf_counter()
     bundle = parse_bundle(doc, await stored_refs(engine))
-    rollups = await write_transaction(engine, lambda conn: write_bundle(conn, bundle, progress, job_delay))
+    version, job_id = await write_transaction(engine, lambda conn: write_bundle(conn, bundle, progress, job_delay))
+    rollups = await refresh_rollups(engine, bundle.course["id"], version, job_id, max(1, batch_size))
     return ImportReport(bundle.course["id"], len(bundle.results), rollups, time.perf_counter() - started)
 
 
