@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import delete, select, update
@@ -13,15 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import locks
 from outcome_graph.db import models as m
-from outcome_graph.db.bundle import RESULT_COLUMNS, Bundle, BundleError, StoredRefs, parse_bundle
+from outcome_graph.db.bundle import Bundle, BundleError, StoredRefs, parse_bundle
 from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.jobs import QUEUED
 from outcome_graph.db.rollup_store import recompute, result_users, scoring_version
 from outcome_graph.db.scoring_writes import courses_using, rescore
-from outcome_graph.db.upsert import upsert, upsert_tuples
+from outcome_graph.db.staging import foreign_result, merge, stage
+from outcome_graph.db.upsert import upsert
 from outcome_graph.settings import Settings
 
-RESULT_CHUNK = 20_000
+CHUNK = 20_000
 ID_CHUNK = 5_000  # ids per ownership query (within both databases' bound-parameter limits)
 
 
@@ -53,48 +53,6 @@ async def stored_refs(engine: AsyncEngine) -> StoredRefs:
         )
 
 
-def _sqlite_datetimes(rows: list[tuple]) -> list[tuple]:
-    """The driver-level path bypasses SQLAlchemy's types: store datetimes in its SQLite text format."""
-    idx = [RESULT_COLUMNS.index("submitted_at"), RESULT_COLUMNS.index("assessed_at")]
-    out = []
-    for row in rows:
-        row = list(row)
-        for i in idx:
-            if isinstance(row[i], datetime):
-                row[i] = row[i].strftime("%Y-%m-%d %H:%M:%S.%f")
-        out.append(tuple(row))
-    return out
-
-
-async def _merge_duplicates(conn, b: Bundle) -> list[tuple]:
-    """A result for a (user, alignment) already stored under another id updates that row (spec §2.5).
-
-    Checked here, inside the locked transaction: a result id stored in another course, or stored in this one
-    for another (user, alignment), is refused (docs/ids-and-locks.md)."""
-    r = m.OutcomeResult
-    stored = (await conn.execute(select(r.id, r.user_id, r.alignment_id).where(r.course_id == b.course["id"]))).all()
-    existing = {(u, a): i for i, u, a in stored}
-    pair_of = {i: (u, a) for i, u, a in stored}
-    ci = {c: RESULT_COLUMNS.index(c) for c in ("id", "user_id", "alignment_id", "score", "possible", "percent")}
-    fresh, new_ids = [], []
-    for row in b.results:
-        rid, pair = row[ci["id"]], (row[ci["user_id"]], row[ci["alignment_id"]])
-        held = pair_of.get(rid)
-        if held is None:
-            new_ids.append(rid)
-        elif held != pair:
-            raise BundleError(b.path_of("results", rid), f"result {rid} is user {held[0]}'s result on alignment "
-                                                         f"{held[1]}, not user {pair[0]}'s on alignment {pair[1]}")
-        other = existing.get(pair)
-        if other is None or other == rid:
-            fresh.append(row)
-        else:
-            await conn.execute(update(r).where(r.id == other).values(
-                score=row[ci["score"]], possible=row[ci["possible"]], percent=row[ci["percent"]]))
-    await _not_elsewhere(conn, b, r.__table__, "results", "result", new_ids)
-    return fresh
-
-
 async def _not_elsewhere(conn, b: Bundle, table, key: str, kind: str, ids: list[int]) -> None:
     """No row of the bundle may already belong to another course (re-checked under the locks)."""
     for i in range(0, len(ids), ID_CHUNK):
@@ -115,9 +73,9 @@ async def _scoring_changed(conn, b: Bundle) -> list[int]:
             if x["id"] in stored and any(x[c] != getattr(stored[x["id"]], c) for c in cols)]
 
 
-async def write_bundle(conn, b: Bundle, progress: Callable[[int, int], None] | None = None,
-                       job_delay: float = Settings.job_delay_seconds) -> tuple[int, int]:
-    """Upserts every row of the bundle in the caller's transaction; returns (the course's scoring version, the
+async def write_bundle(conn, b: Bundle, job_delay: float = Settings.job_delay_seconds) -> tuple[int, int]:
+    """Upserts every row of the bundle, its results from the stage (db/staging.py), in the caller's transaction
+    on the staging connection; returns (the course's scoring version, the
     recalculation job queued for it).
 
     Locks first, in db/locks.py's order. The course and every other course linking an outcome whose scoring
@@ -145,8 +103,8 @@ async def write_bundle(conn, b: Bundle, progress: Callable[[int, int], None] | N
     await upsert(conn, m.Section.__table__, b.sections, ["id"])
     # A SIS id may move between users of the bundle (parse_bundle checked the outcome is unique): free the
     # ones handed on first, or the unique column would see both holders for a moment.
-    for i in range(0, len(b.sis_handed_on), RESULT_CHUNK):
-        await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + RESULT_CHUNK]))
+    for i in range(0, len(b.sis_handed_on), CHUNK):
+        await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + CHUNK]))
                            .values(sis_user_id=None))
     await upsert(conn, m.User.__table__, b.users, ["id"])
     await upsert(conn, m.OutcomeGroup.__table__, b.outcome_groups, ["id"])
@@ -157,15 +115,14 @@ async def write_bundle(conn, b: Bundle, progress: Callable[[int, int], None] | N
     # Enrollments carry no ids: the bundle holds the whole roster, so it replaces the stored one.
     await conn.execute(delete(m.Enrollment).where(m.Enrollment.course_id == course_id))
     await upsert(conn, m.Enrollment.__table__, b.enrollments, [])
-    results = await _merge_duplicates(conn, b)
-    if conn.dialect.name == "sqlite":
-        results = _sqlite_datetimes(results)
-    for i in range(0, len(results), RESULT_CHUNK):
-        await upsert_tuples(conn, m.OutcomeResult.__table__, RESULT_COLUMNS, results[i:i + RESULT_CHUNK], "id")
-        if progress:
-            progress(min(i + RESULT_CHUNK, len(results)), len(results))
-    if progress and not results:
-        progress(0, 0)
+    held = await foreign_result(conn, course_id)  # under the locks: no import or write claims an id meanwhile
+    if held is not None:
+        path = b.path_of("results", held.id)
+        if held.course_id != course_id:
+            raise BundleError(path, f"result {held.id} belongs to course {held.course_id}, not course {course_id}")
+        raise BundleError(path, f"result {held.id} is user {held.user_id}'s result on alignment {held.alignment_id}, "
+                                f"not user {held.new_user}'s on alignment {held.new_alignment}")
+    await merge(conn)
     jobs = await rescore(conn, [course_id, *others], job_delay)
     version = (await conn.execute(select(m.Course.scoring_version).where(m.Course.id == course_id))).scalar_one()
     return version, jobs[0]
@@ -198,7 +155,9 @@ async def import_bundle(engine: AsyncEngine, doc: object, progress: Callable[[in
     meanwhile: they compute what is not rewritten yet). job_delay: when the queued recalculations run."""
     started = time.perf_counter()
     bundle = parse_bundle(doc, await stored_refs(engine))
-    version, job_id = await write_transaction(engine, lambda conn: write_bundle(conn, bundle, progress, job_delay))
+    async with engine.connect() as conn:
+        await stage(conn, bundle.results, progress)
+        version, job_id = await write_transaction(conn, lambda c: write_bundle(c, bundle, job_delay))
     rollups = await refresh_rollups(engine, bundle.course["id"], version, job_id, max(1, batch_size))
     return ImportReport(bundle.course["id"], len(bundle.results), rollups, time.perf_counter() - started)
 

@@ -37,11 +37,17 @@ def is_retryable(error: BaseException) -> bool:
     return False
 
 
-async def write_transaction(engine: AsyncEngine, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
-    """Runs work(conn) in one write transaction (committed on return), again after a deadlock."""
+async def write_transaction(bind: AsyncEngine | AsyncConnection,
+                            work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+    """Runs work(conn) in one write transaction (committed on return), again after a deadlock; on a new
+    connection of an engine, or on a given connection with no transaction open."""
     for attempt in range(ATTEMPTS):
         try:
-            async with writer(engine).begin() as conn:
+            if isinstance(bind, AsyncConnection):
+                await bind.execution_options(write=True)
+                async with bind.begin():
+                    return await work(bind)
+            async with writer(bind).begin() as conn:
                 return await work(conn)
         except DBAPIError as e:
             if not is_retryable(e):
