@@ -65,9 +65,12 @@ async def merge(conn) -> None:
         f"UPDATE outcome_results SET score = s.score, possible = s.possible, percent = s.percent FROM {STAGE} s "
         f"WHERE outcome_results.user_id = s.user_id AND outcome_results.alignment_id = s.alignment_id "
         f"AND outcome_results.id <> s.id")
-    sets = ", ".join(f"{c} = excluded.{c}" for c in RESULT_COLUMNS if c != "id")
-    await conn.exec_driver_sql(
+    cols = [c for c in RESULT_COLUMNS if c != "id"]
+    distinct = "IS NOT" if conn.dialect.name == "sqlite" else "IS DISTINCT FROM"
+    changed = " OR ".join(f"outcome_results.{c} {distinct} excluded.{c}" for c in cols)  # a re-import rewrites
+    await conn.exec_driver_sql(  # only the rows it changes
         f"INSERT INTO outcome_results ({_COLS}) SELECT {_COLS} FROM {STAGE} s WHERE NOT EXISTS ("
         f"SELECT 1 FROM outcome_results r WHERE r.user_id = s.user_id AND r.alignment_id = s.alignment_id "
-        f"AND r.id <> s.id) ON CONFLICT (id) DO UPDATE SET {sets}")
+        f"AND r.id <> s.id) ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols)} "
+        f"WHERE {changed}")
     await conn.exec_driver_sql(f"DROP TABLE {STAGE}")
