@@ -53,7 +53,8 @@ def cmd_import(args) -> int:
         try:
             doc = load_bundle_file(args.bundle)
             engine = await _engine(settings)
-            return await import_bundle(engine, doc, progress_printer(), job_delay=settings.job_delay_seconds)
+            return await import_bundle(engine, doc, progress_printer(), job_delay=settings.job_delay_seconds,
+                                       batch_size=settings.import_batch_size)
         finally:
             if engine is not None:
                 await engine.dispose()
