@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from outcome_graph.db import locks
 from outcome_graph.db import models as m
 from outcome_graph.db.bundle import Bundle, BundleError, StoredRefs, parse_bundle
-from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.jobs import QUEUED
+from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.rollup_store import recompute, result_users, scoring_version
 from outcome_graph.db.scoring_writes import courses_using, rescore
-from outcome_graph.db.staging import foreign_result, merge, stage
+from outcome_graph.db.staging import foreign_result, merge, staged
 from outcome_graph.db.upsert import upsert
 from outcome_graph.settings import Settings
 
@@ -75,8 +75,7 @@ async def _scoring_changed(conn, b: Bundle) -> list[int]:
 
 async def write_bundle(conn, b: Bundle, job_delay: float = Settings.job_delay_seconds) -> tuple[int, int]:
     """Upserts every row of the bundle, its results from the stage (db/staging.py), in the caller's transaction
-    on the staging connection; returns (the course's scoring version, the
-    recalculation job queued for it).
+    on the staging connection; returns (the course's new scoring version, the recalculation job queued for it).
 
     Locks first, in db/locks.py's order. The course and every other course linking an outcome whose scoring
     the bundle changes are rescored as updateOutcome does: version bumped (reads compute the stale stored
@@ -155,8 +154,7 @@ async def import_bundle(engine: AsyncEngine, doc: object, progress: Callable[[in
     meanwhile: they compute what is not rewritten yet). job_delay: when the queued recalculations run."""
     started = time.perf_counter()
     bundle = parse_bundle(doc, await stored_refs(engine))
-    async with engine.connect() as conn:
-        await stage(conn, bundle.results, progress)
+    async with engine.connect() as conn, staged(conn, bundle.results, progress):
         version, job_id = await write_transaction(conn, lambda c: write_bundle(c, bundle, job_delay))
     rollups = await refresh_rollups(engine, bundle.course["id"], version, job_id, max(1, batch_size))
     return ImportReport(bundle.course["id"], len(bundle.results), rollups, time.perf_counter() - started)

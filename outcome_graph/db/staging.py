@@ -7,10 +7,12 @@ so writers of the course wait only for the statements below, which run inside th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from outcome_graph.db.bundle import RESULT_COLUMNS
 
@@ -32,8 +34,20 @@ def _sqlite_datetimes(rows: Sequence[tuple]) -> list[tuple]:
     return out
 
 
-async def stage(conn, rows: Sequence[tuple], progress: Callable[[int, int], None] | None = None) -> None:
-    """Copies rows (RESULT_COLUMNS order) into this connection's temporary STAGE table and commits."""
+@asynccontextmanager
+async def staged(conn, rows: Sequence[tuple], progress: Callable[[int, int], None] | None = None) -> AsyncIterator[None]:
+    """The rows (RESULT_COLUMNS order) in this connection's temporary STAGE table, committed; dropped on exit
+    (pooled connections outlive the import)."""
+    try:
+        await _stage(conn, rows, progress)
+        yield
+    finally:
+        with suppress(SQLAlchemyError):  # a broken connection took its temporary table with it
+            await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
+            await conn.commit()
+
+
+async def _stage(conn, rows: Sequence[tuple], progress: Callable[[int, int], None] | None) -> None:
     sqlite = conn.dialect.name == "sqlite"
     await conn.exec_driver_sql(f"DROP TABLE IF EXISTS {STAGE}")
     await conn.exec_driver_sql(f"CREATE TEMP TABLE {STAGE} AS SELECT {_COLS} FROM outcome_results WHERE 1 = 0")
@@ -60,7 +74,7 @@ async def foreign_result(conn, course_id: int):
 
 async def merge(conn) -> None:
     """Writes the staged results (spec §2.5: a (user, alignment) stored under another id keeps that id and takes
-    the new score, possible and percent) and drops the stage."""
+    the new score, possible and percent)."""
     await conn.exec_driver_sql(
         f"UPDATE outcome_results SET score = s.score, possible = s.possible, percent = s.percent FROM {STAGE} s "
         f"WHERE outcome_results.user_id = s.user_id AND outcome_results.alignment_id = s.alignment_id "
@@ -73,4 +87,3 @@ async def merge(conn) -> None:
         f"SELECT 1 FROM outcome_results r WHERE r.user_id = s.user_id AND r.alignment_id = s.alignment_id "
         f"AND r.id <> s.id) ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in cols)} "
         f"WHERE {changed}")
-    await conn.exec_driver_sql(f"DROP TABLE {STAGE}")
