@@ -99,7 +99,7 @@ class Bundle:
     results: list[tuple]  # RESULT_COLUMNS order
     # stored users of the bundle whose stored sis_user_id another user of the bundle takes over
     sis_handed_on: list[int] = field(default_factory=list)
-    doc: dict = field(default_factory=dict, repr=False, compare=False)  # the decoded document, for paths of later errors
+    doc: dict = field(default_factory=dict, repr=False, compare=False)  # the decoded document: paths of later errors
 
     def path_of(self, key: str, row_id: int) -> str:
         """JSON path of the first item of doc[key] with this id (for errors found after parsing)."""

@@ -207,6 +207,7 @@ async def set_calculation_method(engine: AsyncEngine, course_id: int, method: st
             method, calc_int = validate_calculation(method, calc_int)
         except CalculationError as e:
             raise _err("calculationInt" if calc_int is not None else "method", str(e)) from None
+
     async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         await conn.execute(delete(c).where(c.course_id == course_id))

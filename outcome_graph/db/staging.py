@@ -35,7 +35,8 @@ def _sqlite_datetimes(rows: Sequence[tuple]) -> list[tuple]:
 
 
 @asynccontextmanager
-async def staged(conn, rows: Sequence[tuple], progress: Callable[[int, int], None] | None = None) -> AsyncIterator[None]:
+async def staged(conn, rows: Sequence[tuple],
+                 progress: Callable[[int, int], None] | None = None) -> AsyncIterator[None]:
     """The rows (RESULT_COLUMNS order) in this connection's temporary STAGE table, committed; dropped on exit
     (pooled connections outlive the import)."""
     try:

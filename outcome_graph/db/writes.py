@@ -1,8 +1,9 @@
 """Result writes: record (upsert), hide and delete outcome results, all-or-nothing with their rollups.
 
 Every write is one transaction through db/retry.py (SQLite: BEGIN IMMEDIATE; PostgreSQL: the course's
-advisory lock first, in db/locks.py's order; retried after a deadlock), re-checks what it references inside that transaction, recomputes the affected
-(user, outcome) stored rollups in it (DESIGN.md §3) and bumps the course's data version.
+advisory lock first, in db/locks.py's order; retried after a deadlock), re-checks what it references inside
+that transaction, recomputes the affected (user, outcome) stored rollups in it (DESIGN.md §3) and bumps the
+course's data version.
 """
 
 from __future__ import annotations

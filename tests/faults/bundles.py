@@ -9,8 +9,8 @@ import orjson
 from tests.conftest import DEMO
 
 SHARED_OUTCOME = 201  # linked in the demo course (course 1) and in second_course()
-RECORD = """mutation($c: ID!, $results: [OutcomeResultInput!]!) { recordOutcomeResults(courseId: $c, results: $results) {
-  id score user { id } alignment { id } } }"""
+RECORD = """mutation($c: ID!, $results: [OutcomeResultInput!]!) {
+  recordOutcomeResults(courseId: $c, results: $results) { id score user { id } alignment { id } } }"""
 
 
 def demo() -> dict:
