@@ -61,6 +61,8 @@ async def _stage(conn, rows: Sequence[tuple], progress: Callable[[int, int], Non
             progress(min(i + CHUNK, len(rows)), len(rows))
     if progress and not rows:
         progress(0, 0)
+    if not sqlite:  # temporary tables get no statistics of their own: the merge's plan needs them
+        await conn.exec_driver_sql(f"ANALYZE {STAGE}")
     await conn.commit()
 
 
