@@ -32,24 +32,52 @@ async def _engine(settings: Settings):
     return engine
 
 
+def _database_error(error: BaseException) -> str:
+    """One line naming a database failure in the driver's own first words (never a traceback)."""
+    cause = getattr(error, "orig", None) or error.__cause__ or error
+    text = (str(cause).strip() or type(cause).__name__).splitlines()[0]
+    return f"database error: {text}"
+
+
 def cmd_import(args) -> int:
+    """Every failure is one line on stderr: 2 for a refused bundle, 1 for anything else."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from outcome_graph.db.bundle import BundleError, load_bundle_file
     from outcome_graph.db.importer import import_bundle, progress_printer
+    from outcome_graph.errors import DomainError
 
-    async def run() -> int:
-        engine = await _engine(_settings(args))
+    settings = _settings(args)
+
+    async def run():
+        engine = None
         try:
-            report = await import_bundle(engine, load_bundle_file(args.bundle), progress_printer())
-        except BundleError as e:
-            print(f"error: {e}", file=sys.stderr)
-            return 2
+            doc = load_bundle_file(args.bundle)
+            engine = await _engine(settings)
+            return await import_bundle(engine, doc, progress_printer(), job_delay=settings.job_delay_seconds,
+                                       batch_size=settings.recalc_batch_size)
         finally:
-            await engine.dispose()
-        print(f"imported course {report.course_id}: {report.results} results, {report.rollups} rollups "
-              f"in {report.seconds:.1f} s", file=sys.stderr)
-        return 0
+            if engine is not None:
+                await engine.dispose()
 
-    return asyncio.run(run())
+    try:
+        report = asyncio.run(run())
+    except BundleError as e:
+        return _fail(str(e), 2)
+    except DomainError as e:
+        return _fail(e.message, 1)
+    except (SQLAlchemyError, OSError) as e:
+        return _fail(_database_error(e), 1)
+    except Exception as e:  # a bug: still one line, with what to report
+        return _fail(f"import failed: {type(e).__name__}: {e}", 1)
+    print(f"imported course {report.course_id}: {report.results} results, {report.rollups} rollups "
+          f"in {report.seconds:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _fail(message: str, status: int) -> int:
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    return status
 
 
 def cmd_token(args) -> int:

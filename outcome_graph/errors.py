@@ -22,6 +22,12 @@ class Forbidden(DomainError):
     code = "FORBIDDEN"
 
 
+class WriteConflict(DomainError):
+    """Concurrent writes kept aborting this one (deadlocks, serialization failures) past its retries."""
+
+    code = "WRITE_CONFLICT"
+
+
 class Unauthenticated(DomainError):
     code = "UNAUTHENTICATED"
 

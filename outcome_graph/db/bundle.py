@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from os import PathLike
 from typing import Any
 
+from outcome_graph.db.models import SERVICE_ID_BASE
 from outcome_graph.rollups import (
     DEFAULT_MASTERY_POINTS,
     DEFAULT_POINTS_POSSIBLE,
@@ -98,6 +99,14 @@ class Bundle:
     results: list[tuple]  # RESULT_COLUMNS order
     # stored users of the bundle whose stored sis_user_id another user of the bundle takes over
     sis_handed_on: list[int] = field(default_factory=list)
+    doc: dict = field(default_factory=dict, repr=False, compare=False)  # the decoded document: paths of later errors
+
+    def path_of(self, key: str, row_id: int) -> str:
+        """JSON path of the first item of doc[key] with this id (for errors found after parsing)."""
+        for i, item in enumerate(self.doc.get(key) or ()):
+            if type(item) is dict and item.get("id") == row_id:
+                return f"{key}[{i}].id"
+        return key
 
 
 def load_bundle_file(path: str | PathLike) -> Any:
@@ -305,6 +314,7 @@ class _Parser:
         return Bundle(
             self.course, self.scale, self.calc, self.sections, self.users, self.enrollments,
             self.groups, self.outcomes, self.links, self.assets, self.alignments, results, self.sis_handed_on,
+            doc,
         )
 
     # -- shared rules --
@@ -662,7 +672,7 @@ class _Parser:
                 rid = g("id")
                 uid = g("user_id")
                 oid = g("outcome_id")
-                if (type(rid) is not int or not 0 < rid <= MAX_ID or rid in seen
+                if (type(rid) is not int or not 0 < rid < SERVICE_ID_BASE or rid in seen
                         or type(uid) is not int or uid not in users
                         or type(oid) is not int or oid != al[0]):
                     break
@@ -785,6 +795,9 @@ class _Parser:
         path = f"results[{i}]"
         r = _obj(r, path)
         rid = _id(r, path, "id")
+        if rid >= SERVICE_ID_BASE:
+            msg = f"must be below {SERVICE_ID_BASE}: ids from there on are those of results this service records"
+            raise BundleError(_p(path, "id"), msg)
         self._unique(seen, rid, _p(path, "id"))
         self._user(_id(r, path, "user_id"), _p(path, "user_id"))
         oid = _id(r, path, "outcome_id")

@@ -1,23 +1,28 @@
-"""`outcome-graph import`: writes a validated course bundle all-or-nothing, then refreshes its rollups."""
+"""`outcome-graph import`: writes a validated course bundle all-or-nothing, then refreshes its rollups in batches."""
 
 from __future__ import annotations
 
 import sys
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Callable
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from outcome_graph.db import locks
 from outcome_graph.db import models as m
-from outcome_graph.db.bundle import RESULT_COLUMNS, Bundle, StoredRefs, parse_bundle
-from outcome_graph.db.engine import writer
-from outcome_graph.db.rollup_store import recompute
-from outcome_graph.db.upsert import upsert, upsert_tuples
+from outcome_graph.db.bundle import Bundle, BundleError, StoredRefs, parse_bundle
+from outcome_graph.db.jobs import QUEUED
+from outcome_graph.db.retry import write_transaction
+from outcome_graph.db.rollup_store import recompute, result_users, scoring_version
+from outcome_graph.db.scoring_writes import courses_using, rescore
+from outcome_graph.db.staging import foreign_result, merge, staged
+from outcome_graph.db.upsert import upsert
+from outcome_graph.settings import Settings
 
-RESULT_CHUNK = 20_000
+CHUNK = 20_000
+ID_CHUNK = 5_000  # ids per ownership query (within both databases' bound-parameter limits)
 
 
 @dataclass
@@ -48,82 +53,110 @@ async def stored_refs(engine: AsyncEngine) -> StoredRefs:
         )
 
 
-def _sqlite_datetimes(rows: list[tuple]) -> list[tuple]:
-    """The driver-level path bypasses SQLAlchemy's types: store datetimes in its SQLite text format."""
-    idx = [RESULT_COLUMNS.index("submitted_at"), RESULT_COLUMNS.index("assessed_at")]
-    out = []
-    for row in rows:
-        row = list(row)
-        for i in idx:
-            if isinstance(row[i], datetime):
-                row[i] = row[i].strftime("%Y-%m-%d %H:%M:%S.%f")
-        out.append(tuple(row))
-    return out
+async def _not_elsewhere(conn, b: Bundle, table, key: str, kind: str, ids: list[int]) -> None:
+    """No row of the bundle may already belong to another course (re-checked under the locks)."""
+    for i in range(0, len(ids), ID_CHUNK):
+        found = (await conn.execute(select(table.c.id, table.c.course_id).where(
+            table.c.id.in_(ids[i:i + ID_CHUNK]), table.c.course_id != b.course["id"]).limit(1))).first()
+        if found is not None:
+            raise BundleError(b.path_of(key, found.id),
+                              f"{kind} {found.id} belongs to course {found.course_id}, not course {b.course['id']}")
 
 
-async def _merge_duplicates(conn, b: Bundle) -> list[tuple]:
-    """A result for a (user, alignment) already stored under another id updates that row (spec §2.5)."""
-    r = m.OutcomeResult
-    existing = {(u, a): i for i, u, a in (await conn.execute(
-        select(r.id, r.user_id, r.alignment_id).where(r.course_id == b.course["id"]))).all()}
-    ci = {c: RESULT_COLUMNS.index(c) for c in ("id", "user_id", "alignment_id", "score", "possible", "percent")}
-    fresh = []
-    for row in b.results:
-        other = existing.get((row[ci["user_id"]], row[ci["alignment_id"]]))
-        if other is None or other == row[ci["id"]]:
-            fresh.append(row)
-        else:
-            await conn.execute(update(r).where(r.id == other).values(
-                score=row[ci["score"]], possible=row[ci["possible"]], percent=row[ci["percent"]]))
-    return fresh
+async def _scoring_changed(conn, b: Bundle) -> list[int]:
+    """Outcomes of the bundle whose stored scoring the bundle changes."""
+    o = m.Outcome
+    cols = ("calculation_method", "calculation_int", "ratings", "points_possible", "mastery_points")
+    stored = {row.id: row for row in await conn.execute(
+        select(o.id, *(getattr(o, c) for c in cols)).where(o.id.in_([x["id"] for x in b.outcomes])))}
+    return [x["id"] for x in b.outcomes
+            if x["id"] in stored and any(x[c] != getattr(stored[x["id"]], c) for c in cols)]
 
 
-async def write_bundle(engine: AsyncEngine, b: Bundle, progress: Callable[[int, int], None] | None = None) -> int:
-    """Upserts every row of the bundle in one transaction and recomputes the course's rollups."""
+async def write_bundle(conn, b: Bundle, job_delay: float = Settings.job_delay_seconds) -> tuple[int, int]:
+    """Upserts every row of the bundle, its results from the stage (db/staging.py), in the caller's transaction
+    on the staging connection; returns (the course's new scoring version, the recalculation job queued for it).
+
+    Locks first, in db/locks.py's order. The course and every other course linking an outcome whose scoring
+    the bundle changes are rescored as updateOutcome does: version bumped (reads compute the stale stored
+    rollups until they are rewritten), recalculation queued (docs/imports.md).
+    """
     course_id = b.course["id"]
-    async with writer(engine).begin() as conn:
-        await upsert(conn, m.Course.__table__, [b.course], ["id"])
-        await conn.execute(update(m.Course).where(m.Course.id == course_id)
-                           .values(data_version=m.Course.data_version + 1))
-        await conn.execute(delete(m.MasteryScale).where(m.MasteryScale.course_id == course_id))
-        if b.mastery_scale:
-            await upsert(conn, m.MasteryScale.__table__, [b.mastery_scale], ["course_id"])
-        await conn.execute(delete(m.CourseCalculationMethod).where(m.CourseCalculationMethod.course_id == course_id))
-        if b.calculation_method:
-            await upsert(conn, m.CourseCalculationMethod.__table__, [b.calculation_method], ["course_id"])
-        await upsert(conn, m.Section.__table__, b.sections, ["id"])
-        # A SIS id may move between users of the bundle (parse_bundle checked the outcome is unique): free the
-        # ones handed on first, or the unique column would see both holders for a moment.
-        for i in range(0, len(b.sis_handed_on), RESULT_CHUNK):
-            await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + RESULT_CHUNK]))
-                               .values(sis_user_id=None))
-        await upsert(conn, m.User.__table__, b.users, ["id"])
-        await upsert(conn, m.OutcomeGroup.__table__, b.outcome_groups, ["id"])
-        await upsert(conn, m.Outcome.__table__, b.outcomes, ["id"])
-        await upsert(conn, m.OutcomeLink.__table__, b.outcome_links, ["course_id", "outcome_id"])
-        await upsert(conn, m.Asset.__table__, b.assets, ["id"])
-        await upsert(conn, m.Alignment.__table__, b.alignments, ["id"])
-        # Enrollments carry no ids: the bundle holds the whole roster, so it replaces the stored one.
-        await conn.execute(delete(m.Enrollment).where(m.Enrollment.course_id == course_id))
-        await upsert(conn, m.Enrollment.__table__, b.enrollments, [])
-        results = await _merge_duplicates(conn, b)
-        if conn.dialect.name == "sqlite":
-            results = _sqlite_datetimes(results)
-        for i in range(0, len(results), RESULT_CHUNK):
-            await upsert_tuples(conn, m.OutcomeResult.__table__, RESULT_COLUMNS, results[i:i + RESULT_CHUNK], "id")
-            if progress:
-                progress(min(i + RESULT_CHUNK, len(results)), len(results))
-        if progress and not results:
-            progress(0, 0)
-        return await recompute(conn, course_id)
+    await locks.lock(conn, locks.IMPORTS, 0)
+    await locks.lock_all(conn, locks.OUTCOME_SCORING, [x["id"] for x in b.outcomes])
+    changed = await _scoring_changed(conn, b)
+    others = sorted({c for oid in changed for c in await courses_using(conn, oid)} - {course_id})
+    await locks.lock_courses(conn, [course_id, *others])
+    for key, kind, model, rows in (
+            ("sections", "section", m.Section, b.sections), ("assets", "asset", m.Asset, b.assets),
+            ("outcome_groups", "outcome group", m.OutcomeGroup, b.outcome_groups),
+            ("alignments", "alignment", m.Alignment, b.alignments)):
+        await _not_elsewhere(conn, b, model.__table__, key, kind, [x["id"] for x in rows])
+    await upsert(conn, m.Course.__table__, [b.course], ["id"])
+    await conn.execute(delete(m.MasteryScale).where(m.MasteryScale.course_id == course_id))
+    if b.mastery_scale:
+        await upsert(conn, m.MasteryScale.__table__, [b.mastery_scale], ["course_id"])
+    await conn.execute(delete(m.CourseCalculationMethod).where(m.CourseCalculationMethod.course_id == course_id))
+    if b.calculation_method:
+        await upsert(conn, m.CourseCalculationMethod.__table__, [b.calculation_method], ["course_id"])
+    await upsert(conn, m.Section.__table__, b.sections, ["id"])
+    # A SIS id may move between users of the bundle (parse_bundle checked the outcome is unique): free the
+    # ones handed on first, or the unique column would see both holders for a moment.
+    for i in range(0, len(b.sis_handed_on), CHUNK):
+        await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + CHUNK]))
+                           .values(sis_user_id=None))
+    await upsert(conn, m.User.__table__, b.users, ["id"])
+    await upsert(conn, m.OutcomeGroup.__table__, b.outcome_groups, ["id"])
+    await upsert(conn, m.Outcome.__table__, b.outcomes, ["id"])
+    await upsert(conn, m.OutcomeLink.__table__, b.outcome_links, ["course_id", "outcome_id"])
+    await upsert(conn, m.Asset.__table__, b.assets, ["id"])
+    await upsert(conn, m.Alignment.__table__, b.alignments, ["id"])
+    # Enrollments carry no ids: the bundle holds the whole roster, so it replaces the stored one.
+    await conn.execute(delete(m.Enrollment).where(m.Enrollment.course_id == course_id))
+    await upsert(conn, m.Enrollment.__table__, b.enrollments, [])
+    held = await foreign_result(conn, course_id)  # under the locks: no import or write claims an id meanwhile
+    if held is not None:
+        path = b.path_of("results", held.id)
+        if held.course_id != course_id:
+            raise BundleError(path, f"result {held.id} belongs to course {held.course_id}, not course {course_id}")
+        raise BundleError(path, f"result {held.id} is user {held.user_id}'s result on alignment {held.alignment_id}, "
+                                f"not user {held.new_user}'s on alignment {held.new_alignment}")
+    await merge(conn)
+    jobs = await rescore(conn, [course_id, *others], job_delay)
+    version = (await conn.execute(select(m.Course.scoring_version).where(m.Course.id == course_id))).scalar_one()
+    return version, jobs[0]
 
 
-async def import_bundle(engine: AsyncEngine, doc: object,
-                        progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Validates against what is stored, then writes; a bad bundle raises BundleError and writes nothing."""
+async def refresh_rollups(engine: AsyncEngine, course_id: int, version: int, job_id: int, batch_size: int) -> int:
+    """Rewrites the course's stored rollups a batch of students per transaction, so writes to the course wait
+    one batch at most; the last batch drops the queued job the import left in case it died first, unless a
+    later scoring change (another version) needs it. Returns rollups written."""
+    async with engine.connect() as conn:
+        users = await result_users(conn, course_id)
+    batches = [users[i:i + batch_size] for i in range(0, len(users), batch_size)] or [[]]
+    written = 0
+    for n, batch in enumerate(batches):
+        async def work(conn):
+            await locks.lock(conn, locks.COURSE_WRITES, course_id)
+            count = await recompute(conn, course_id, batch)
+            if n == len(batches) - 1 and await scoring_version(conn, course_id) == version:
+                await conn.execute(delete(m.RollupJob).where(m.RollupJob.id == job_id, m.RollupJob.state == QUEUED))
+            return count
+        written += await write_transaction(engine, work)
+    return written
+
+
+async def import_bundle(engine: AsyncEngine, doc: object, progress: Callable[[int, int], None] | None = None, *,
+                        job_delay: float = Settings.job_delay_seconds,
+                        batch_size: int = Settings.recalc_batch_size) -> ImportReport:
+    """Validates against what is stored, then writes all-or-nothing; a bad bundle raises BundleError and writes
+    nothing. Then the stored rollups are rewritten in batches of batch_size students (reads are never stale
+    meanwhile: they compute what is not rewritten yet). job_delay: when the queued recalculations run."""
     started = time.perf_counter()
     bundle = parse_bundle(doc, await stored_refs(engine))
-    rollups = await write_bundle(engine, bundle, progress)
+    async with engine.connect() as conn, staged(conn, bundle.results, progress):
+        version, job_id = await write_transaction(conn, lambda c: write_bundle(c, bundle, job_delay))
+    rollups = await refresh_rollups(engine, bundle.course["id"], version, job_id, max(1, batch_size))
     return ImportReport(bundle.course["id"], len(bundle.results), rollups, time.perf_counter() - started)
 
 

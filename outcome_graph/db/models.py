@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Sequence,
     Boolean,
     DateTime,
     Float,
@@ -21,6 +22,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Source-system ids can exceed 2**31 (Canvas uses shard-prefixed ids).
 Id = BigInteger().with_variant(Integer, "sqlite")
+# Results the service records take ids from the database counting up from here; imported (source) ids stay
+# below it, so the two never meet (docs/ids-and-locks.md).
+SERVICE_ID_BASE = 2**62
 
 
 class Base(DeclarativeBase):
@@ -142,7 +146,10 @@ class Alignment(Base):
 
 class OutcomeResult(Base):
     __tablename__ = "outcome_results"
-    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    # PostgreSQL: a sequence; SQLite: INTEGER PRIMARY KEY AUTOINCREMENT (migration 0002 starts both at the base).
+    id: Mapped[int] = mapped_column(
+        Id, Sequence("outcome_results_id_seq", start=SERVICE_ID_BASE, minvalue=SERVICE_ID_BASE),
+        primary_key=True, autoincrement=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     outcome_id: Mapped[int] = mapped_column(ForeignKey("outcomes.id", ondelete="CASCADE"))
@@ -165,6 +172,7 @@ class OutcomeResult(Base):
         UniqueConstraint("user_id", "alignment_id", name="uq_outcome_results_user_alignment"),
         Index("ix_outcome_results_rollup", "course_id", "user_id", "outcome_id", "time", "id"),
         Index("ix_outcome_results_outcome", "course_id", "outcome_id", "user_id"),
+        {"sqlite_autoincrement": True},
     )
 
 

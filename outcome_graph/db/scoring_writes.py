@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import jobs, locks
 from outcome_graph.db import models as m
-from outcome_graph.db.engine import writer
+from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.writes import bump_data_version
 from outcome_graph.errors import BadUserInput, NotFound
 from outcome_graph.rollups import CalculationError, validate_calculation
@@ -120,8 +120,9 @@ async def courses_using(conn, outcome_id: int) -> list[int]:
     return sorted(row[0] for row in rows)
 
 
-async def _rescore(conn, course_ids: Sequence[int], delay: float) -> list[int]:
-    """Bumps the scoring and data versions and queues a full recalculation per course; returns job ids."""
+async def rescore(conn, course_ids: Sequence[int], delay: float) -> list[int]:
+    """Bumps the scoring and data versions and queues a full recalculation per course; returns job ids.
+    The caller holds the courses' write locks (db/locks.py)."""
     c = m.Course
     await conn.execute(update(c).where(c.id.in_(list(course_ids)))
                        .values(scoring_version=c.scoring_version + 1, data_version=c.data_version + 1))
@@ -132,7 +133,10 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
                          delay: float) -> list[int]:
     """Applies Canvas's rules to an outcome change (spec §1.1, §4.1); returns the recalculation jobs queued."""
     o = m.Outcome
-    async with writer(engine).begin() as conn:
+
+    async def work(conn):
+        # db/locks.py's order: the outcome, then (no import linking it meanwhile) every course using it
+        await locks.lock(conn, locks.OUTCOME_SCORING, outcome_id)
         linked = (await conn.execute(select(m.OutcomeLink.id).where(
             m.OutcomeLink.course_id == course_id, m.OutcomeLink.outcome_id == outcome_id))).first()
         if linked is None:
@@ -169,9 +173,11 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
         await conn.execute(update(o).where(o.id == outcome_id).values(**values))
         scoring = ("ratings", "points_possible", "mastery_points", "calculation_method", "calculation_int")
         if any(k in values and values[k] != getattr(row, k) for k in scoring):
-            return await _rescore(conn, courses, delay)
+            return await rescore(conn, courses, delay)
         await bump_data_version(conn, courses)  # a title shows wherever the outcome does
         return []
+
+    return await write_transaction(engine, work)
 
 
 async def set_mastery_scale(engine: AsyncEngine, course_id: int, ratings: Sequence[RatingInput] | None,
@@ -179,12 +185,15 @@ async def set_mastery_scale(engine: AsyncEngine, course_id: int, ratings: Sequen
     """Sets (or with None removes) the course's mastery scale (spec §4.2); returns the job queued."""
     scale = None if ratings is None else check_mastery_scale(ratings)
     s = m.MasteryScale
-    async with writer(engine).begin() as conn:
+
+    async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         await conn.execute(delete(s).where(s.course_id == course_id))
         if scale is not None:
             await conn.execute(insert(s).values(course_id=course_id, **scale))
-        return await _rescore(conn, [course_id], delay)
+        return await rescore(conn, [course_id], delay)
+
+    return await write_transaction(engine, work)
 
 
 async def set_calculation_method(engine: AsyncEngine, course_id: int, method: str | None, calc_int: int | None,
@@ -198,12 +207,15 @@ async def set_calculation_method(engine: AsyncEngine, course_id: int, method: st
             method, calc_int = validate_calculation(method, calc_int)
         except CalculationError as e:
             raise _err("calculationInt" if calc_int is not None else "method", str(e)) from None
-    async with writer(engine).begin() as conn:
+
+    async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         await conn.execute(delete(c).where(c.course_id == course_id))
         if method is not None:
             await conn.execute(insert(c).values(course_id=course_id, method=method, calculation_int=calc_int))
-        return await _rescore(conn, [course_id], delay)
+        return await rescore(conn, [course_id], delay)
+
+    return await write_transaction(engine, work)
 
 
 async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int,
@@ -211,7 +223,9 @@ async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int
     """Replaces the user's saved outcome order in the course (spec §5.2); a repeated outcome keeps its first
     position. Every outcome must be linked in the course: "Outcomes do not belong to Course"."""
     oo = m.OutcomeOrder
-    async with writer(engine).begin() as conn:
+
+    async def work(conn):
+        await locks.lock(conn, locks.COURSE_WRITES, course_id)
         linked = {row[0] for row in await conn.execute(
             select(m.OutcomeLink.outcome_id).where(m.OutcomeLink.course_id == course_id))}
         if any(outcome_id not in linked for outcome_id, _ in order):
@@ -224,3 +238,5 @@ async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int
             await conn.execute(insert(oo), [{"course_id": course_id, "user_id": user_id, "outcome_id": o,
                                              "position": p} for o, p in first.items()])
         await bump_data_version(conn, [course_id])
+
+    await write_transaction(engine, work)

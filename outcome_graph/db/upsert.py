@@ -26,17 +26,3 @@ async def upsert(conn, table: Table, rows: Sequence[dict], keys: Sequence[str]) 
     for i in range(0, len(rows), CHUNK):
         await conn.execute(stmt, list(rows[i:i + CHUNK]))
 
-
-async def upsert_tuples(conn, table: Table, columns: Sequence[str], rows: Sequence[tuple], key: str) -> None:
-    """Bulk upsert of plain tuples through the driver's executemany: no dict per row for big loads."""
-    if not rows:
-        return
-    qcols = ", ".join(columns)
-    if conn.dialect.name == "postgresql":
-        params = ", ".join(f"${i + 1}" for i in range(len(columns)))
-    else:
-        params = ", ".join("?" for _ in columns)
-    sets = ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
-    sql = f"INSERT INTO {table.name} ({qcols}) VALUES ({params}) ON CONFLICT ({key}) DO UPDATE SET {sets}"
-    for i in range(0, len(rows), CHUNK):
-        await conn.exec_driver_sql(sql, list(rows[i:i + CHUNK]))

@@ -1,8 +1,9 @@
 """Result writes: record (upsert), hide and delete outcome results, all-or-nothing with their rollups.
 
-Every write is one transaction through the writer (SQLite: BEGIN IMMEDIATE; PostgreSQL: the course's
-advisory lock first), re-checks what it references inside that transaction, recomputes the affected
-(user, outcome) stored rollups in it (DESIGN.md §3) and bumps the course's data version.
+Every write is one transaction through db/retry.py (SQLite: BEGIN IMMEDIATE; PostgreSQL: the course's
+advisory lock first, in db/locks.py's order; retried after a deadlock), re-checks what it references inside
+that transaction, recomputes the affected (user, outcome) stored rollups in it (DESIGN.md §3) and bumps the
+course's data version.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.db import locks
 from outcome_graph.db import models as m
 from outcome_graph.db.batch import RESULT
-from outcome_graph.db.engine import writer
+from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.rollup_store import recompute
 from outcome_graph.errors import BadUserInput, Forbidden
 from outcome_graph.rollups import compute_percent
@@ -30,7 +30,6 @@ MayGrade = Callable[[set[int]], bool] | None
 r = m.OutcomeResult
 _EPOCH = datetime(1970, 1, 1)
 MASTERY_EPSILON = 1e-9
-ID_RETRIES = 5  # PostgreSQL: two courses may pick the same new result id at once; the loser retries
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,21 +110,16 @@ async def record_results(engine: AsyncEngine, course_id: int, items: Sequence[Re
     """Upserts results by (user, alignment) and returns their rows (db.batch.RESULT), one per item.
 
     A (user, alignment) already stored keeps its id and takes the new values (spec §2.5); a deleted one is
-    revived. New rows get ids max(id)+1, ... inside the transaction: ids are the source system's
-    (Canvas's) ids, and results recorded here have no source id, so they continue the sequence.
-    may_grade: the access policy's answer, from a student's sections, whether the writer grades them.
+    revived. New rows take their ids from the database (models.SERVICE_ID_BASE and up), which no source
+    id reaches. may_grade: the access policy's answer, from a student's sections, whether the writer grades them.
     """
-    for attempt in range(ID_RETRIES):
-        try:
-            async with writer(engine).begin() as conn:
-                await locks.lock(conn, locks.COURSE_WRITES, course_id)
-                ids = await _record(conn, course_id, items, may_grade)
-                rows = {row.id: row for row in await conn.execute(select(*RESULT).where(r.id.in_(set(ids))))}
-            return [rows[i] for i in ids]
-        except IntegrityError:
-            if engine.dialect.name != "postgresql" or attempt == ID_RETRIES - 1:
-                raise
-    raise AssertionError("unreachable")  # pragma: no cover
+    async def work(conn):
+        await locks.lock(conn, locks.COURSE_WRITES, course_id)
+        ids = await _record(conn, course_id, items, may_grade)
+        rows = {row.id: row for row in await conn.execute(select(*RESULT).where(r.id.in_(set(ids))))}
+        return [rows[i] for i in ids]
+
+    return await write_transaction(engine, work)
 
 
 async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade: MayGrade) -> list[int]:
@@ -158,9 +152,8 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade:
     existing = {(row.user_id, row.alignment_id): row for row in await conn.execute(
         select(r.id, r.user_id, r.alignment_id, r.posted).where(
             r.course_id == course_id, r.user_id.in_(set(user_ids)), r.alignment_id.in_(set(alignments))))}
-    next_id = None
     values: dict[tuple[int, int], dict] = {}  # (user, alignment) -> the row to write; later items win
-    ids: list[int] = []
+    keys: list[tuple[int, int]] = []
     for item, uid in zip(items, user_ids):
         al = alignments[item.alignment_id]
         pp, mp, course_scale = scoring.get(al.outcome_id, (None, None, False))
@@ -171,37 +164,31 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade:
         mastery = item.mastery if item.mastery is not None else derived_mastery(percent, pp, mp)
         key = (uid, al.id)
         old = existing.get(key)
-        if key in values:
-            row_id = values[key]["id"]
-        elif old is not None:
-            row_id = old.id
-        else:
-            if next_id is None:
-                next_id = ((await conn.execute(select(func.max(r.id)))).scalar() or 0) + 1
-            row_id, next_id = next_id, next_id + 1
         posted = item.posted if item.posted is not None else (old.posted if old is not None else True)
         time = epoch_seconds(item.submitted_at if item.submitted_at is not None else item.assessed_at) or 0
         values[key] = {
-            "id": row_id, "course_id": course_id, "user_id": uid, "outcome_id": al.outcome_id,
+            "course_id": course_id, "user_id": uid, "outcome_id": al.outcome_id,
             "alignment_id": al.id, "score": item.score, "possible": item.possible, "percent": percent,
             "mastery": mastery, "hidden": item.hidden, "hide_points": item.hide_points, "posted": posted,
             "submitted_at": item.submitted_at, "assessed_at": item.assessed_at, "time": time,
             "title": item.title, "deleted": False,
         }
-        ids.append(row_id)
+        keys.append(key)
 
-    updates = [v for k, v in values.items() if k in existing]
+    ids = {k: row.id for k, row in existing.items()}
+    updates = [{**v, "id": ids[k]} for k, v in values.items() if k in existing]
     inserts = [{**v, "artifact_type": "other"} for k, v in values.items() if k not in existing]
     if updates:
         cols = [c for c in updates[0] if c not in ("id", "course_id", "user_id", "alignment_id")]
         stmt = update(r).where(r.id == bindparam("b_id")).values({c: bindparam(f"b_{c}") for c in cols})
         await conn.execute(stmt, [{f"b_{c}": v[c] for c in ("id", *cols)} for v in updates])
-    if inserts:
-        await conn.execute(insert(r), inserts)
+    if inserts:  # new ids from the database's counter (models.SERVICE_ID_BASE), never max(id)+1
+        made = await conn.execute(insert(r).returning(r.id, r.user_id, r.alignment_id), inserts)
+        ids.update({(row.user_id, row.alignment_id): row.id for row in made})
     await recompute(conn, course_id, sorted({v["user_id"] for v in values.values()}),
                     sorted({v["outcome_id"] for v in values.values()}))
     await bump_data_version(conn, [course_id])
-    return ids
+    return [ids[k] for k in keys]
 
 
 async def _course_results(conn, course_id: int, result_ids: Sequence[int], *, include_deleted: bool,
@@ -223,25 +210,29 @@ async def _course_results(conn, course_id: int, result_ids: Sequence[int], *, in
 async def set_results_hidden(engine: AsyncEngine, course_id: int, result_ids: Sequence[int], hidden: bool,
                              may_grade: MayGrade = None) -> list:
     """Hides results from (or shows them in) rollups and the gradebook (spec §2.4); returns their rows."""
-    async with writer(engine).begin() as conn:
+    async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         found = await _course_results(conn, course_id, result_ids, include_deleted=False, may_grade=may_grade,
                                       field="resultIds")
         await conn.execute(update(r).where(r.id.in_(set(result_ids))).values(hidden=hidden))
         await _refresh(conn, course_id, found.values())
         rows = {row.id: row for row in await conn.execute(select(*RESULT).where(r.id.in_(set(result_ids))))}
-    return [rows[i] for i in result_ids]
+        return [rows[i] for i in result_ids]
+
+    return await write_transaction(engine, work)
 
 
 async def delete_results(engine: AsyncEngine, course_id: int, result_ids: Sequence[int],
                          may_grade: MayGrade = None) -> list[int]:
     """Soft-deletes results (spec §2.4: deleted results never count); deleting twice is not an error."""
-    async with writer(engine).begin() as conn:
+    async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         found = await _course_results(conn, course_id, result_ids, include_deleted=True, may_grade=may_grade,
                                       field="resultIds")
         await conn.execute(update(r).where(r.id.in_(set(result_ids))).values(deleted=True))
         await _refresh(conn, course_id, found.values())
+
+    await write_transaction(engine, work)
     return list(dict.fromkeys(result_ids))
 
 

@@ -56,7 +56,7 @@ async def test_a_failure_while_writing_rolls_everything_back(empty_api, monkeypa
     async def fail(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("outcome_graph.db.importer.recompute", fail)
+    monkeypatch.setattr("outcome_graph.db.importer.merge", fail)  # the results, last in the import's transaction
     with pytest.raises(RuntimeError):
         await import_bundle(empty_api.engine, demo())
     assert all(n == 0 for n in (await counts(empty_api.engine)).values())

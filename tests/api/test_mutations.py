@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import func, select
 
 from outcome_graph.db import models as m
+from outcome_graph.db.models import SERVICE_ID_BASE
 
 RECORD = """mutation($results: [OutcomeResultInput!]!) { recordOutcomeResults(courseId: "1", results: $results) {
   id score possible percent mastery hidden hidePoints submittedOrAssessedAt user { id } outcome { id }
@@ -104,7 +105,7 @@ async def test_record_new_results_and_read_them_back_with_rollups(api):
     ]}, as_="teacher")
     rows = data["recordOutcomeResults"]
     ids = [int(r["id"]) for r in rows]
-    assert len(set(ids)) == 3 and min(ids) > 1443  # new ids continue the source system's sequence
+    assert len(set(ids)) == 3 and min(ids) >= SERVICE_ID_BASE  # from the database's counter, above source ids
     assert rows[0] == {"id": str(ids[0]), "score": 3.0, "possible": 4.0, "percent": 0.75, "mastery": True,
                        "hidden": False, "hidePoints": False, "submittedOrAssessedAt": "2026-10-01T15:00:00+00:00",
                        "user": {"id": "130"}, "outcome": {"id": "201"}, "alignment": {"id": "401"}}
