@@ -3,8 +3,8 @@ generated worlds are checked against.
 
 The rules, in short: a deleted enrollment grants nothing. Graders (a teacher or TA with an active enrollment)
 see everything of their course, hidden and unposted results included; a section-limited one sees only the
-students with a non-deleted student enrollment in their sections. A student (active or completed enrollment)
-sees only their own results and rollups, an observer (active or completed) only their linked students', and
+students with a non-deleted student enrollment in their sections. A student sees only their own results and rollups
+(as a member of the course: an active or completed enrollment of any role), an observer (active or completed) only their linked students', and
 neither ever sees hidden results or unposted ones under a manual post policy. Designers and other roles see
 nothing of students' data. Outcome trees, groups and alignments show to members of a course that links them
 (an active or completed enrollment of any role), unpublished alignments to its graders only. Everything about
@@ -63,13 +63,13 @@ def grades_student(world: World, viewer, course: int, student: int) -> bool:
 
 
 def reads_student(world: World, viewer, course: int, student: int) -> bool:
-    """May read this student's results and rollups: a grader of theirs, themself as an active or completed
-    student, or an observer (active or completed) linked to them while they are enrolled."""
+    """May read this student's results and rollups: a grader of theirs, themself (a member of the course with
+    a student enrollment there, whatever its state, as Canvas lets a user read their own grades), or an observer (active or completed) linked to them while they are enrolled."""
     if grades_student(world, viewer, course, student):
         return True
     mine = _mine(world, viewer, course)
-    if viewer == student and any(e.role == "student" and e.state in READING_STATES for e in mine):
-        return True
+    if viewer == student and member(world, viewer, course) and enrolled_student(world, student, course):
+        return True  # a member of the course reads their own grades, as any student of it
     return enrolled_student(world, student, course) and any(
         e.role == "observer" and e.state in READING_STATES and e.observee == student for e in mine)
 

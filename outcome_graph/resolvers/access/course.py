@@ -41,7 +41,6 @@ class CourseAccess:
     grader: bool  # may read every visible student's results (in their sections), grade, order, enqueue
     grader_sections: frozenset[int] | None  # a section-limited grader's sections; None: no such limit
     teacher: bool  # may change course-wide scoring: admins and teachers not limited to sections
-    reads_own: bool  # the viewer is a student of the course (active or completed) who reads their own grades
     observed: frozenset[int]  # students the viewer observes in the course
     enrolled: bool
 
@@ -62,9 +61,9 @@ class CourseAccess:
         return self.grader and bool(sections) and (not limited or bool(self.grader_sections & sections))
 
     def may_name(self, user_id: int) -> bool:
-        """Anyone may ask about themself as a reading student and about the students they observe (enrollment
-        `read_grades`), whatever else they are in the course."""
-        return (user_id == self.user_id and self.reads_own) or user_id in self.observed
+        """Anyone may ask about themself (a user reads their own grades) and about the students they observe
+        (enrollment `read_grades`), whatever else they are in the course."""
+        return user_id == self.user_id or user_id in self.observed
 
     def may_read_student(self, user_id: int, student_sections) -> bool:
         """A student (non-deleted student enrollments in student_sections) whose results the viewer reads:
@@ -139,7 +138,6 @@ async def course_access(ctx, course_id: int) -> CourseAccess:
         grader=viewer.is_admin or bool(graders),
         grader_sections=None if unlimited or not graders else frozenset(e.section_id for e in graders),
         teacher=viewer.is_admin or any(e.role == "teacher" and not e.limit_to_section for e in graders),
-        reads_own=any(e.role == "student" and e.state in READER_STATES for e in enrollments),
         observed=frozenset(e.associated_user_id for e in enrollments
                            if e.role == "observer" and e.state in READER_STATES and e.associated_user_id),
         enrolled=viewer.is_admin or any(e.state in READER_STATES for e in enrollments),
