@@ -95,7 +95,7 @@ class Effective:
 
     def levels(self, add_defaults: bool = False) -> list[Level]:
         """The rating levels, highest first, each saying whether it is the mastery level and its colour
-        (docs/ratings.md): a course scale's stored flags; else Canvas's add_defaults rule when asked, else the
+        (docs/gradebook.md): a course scale's stored flags; else Canvas's add_defaults rule when asked, else the
         level where mastery begins and the stored colour or Canvas's default."""
         points = [r["points"] for r in self.ratings]
         if self.from_course_scale:

@@ -65,7 +65,7 @@ def _canvas_mastery_index(rating_points: Sequence[float], mastery_points: float 
 
 
 def mastery_index(rating_points: Sequence[float], mastery_points: float | None) -> int | None:
-    """The level where mastery begins (docs/ratings.md): the lowest rating whose points reach mastery_points;
+    """The level where mastery begins (docs/gradebook.md): the lowest rating whose points reach mastery_points;
     without mastery points, the highest rating (Canvas's default mastery points); None when none reaches it."""
     if mastery_points is None:
         return 0 if rating_points else None
@@ -92,7 +92,7 @@ def rating_defaults(
 def rating_levels(
     rating_points: Sequence[float], mastery_points: float | None, colours: Sequence[str | None]
 ) -> list[tuple[bool, str | None]]:
-    """(mastery flag, colour) of each rating without add_defaults (docs/ratings.md): the level where mastery
+    """(mastery flag, colour) of each rating without add_defaults (docs/gradebook.md): the level where mastery
     begins, and the stored colour, else Canvas's default for that level."""
     mastery = mastery_index(rating_points, mastery_points)
     palette = default_colours(len(rating_points), mastery)

@@ -19,13 +19,13 @@ DOC = orjson.loads(DEMO.read_bytes())
 C = Course(DOC)
 NAME = DOC["course"]["name"]
 
-# Canvas's default palettes (docs/ratings.md), highest rating first: (mastery at the 2nd level, otherwise).
+# Canvas's default palettes (docs/gradebook.md), highest rating first: (mastery at the 2nd level, otherwise).
 PALETTES = {3: (["2B7ABC", "03893D", "555555"], ["03893D", "FAB901", "555555"]),
             5: (["2B7ABC", "03893D", "FAB901", "E62429", "555555"],) * 2}
 
 
 def expected_levels(points: list[float], mastery_points: float) -> list[dict]:
-    """docs/ratings.md: mastery is the lowest level whose points reach masteryPoints; colours by that level."""
+    """docs/gradebook.md: mastery is the lowest level whose points reach masteryPoints; colours by that level."""
     mastery = max(i for i, p in enumerate(points) if p >= mastery_points)
     palette = PALETTES[len(points)][0 if mastery == 1 else 1]
     return [{"points": float(p), "mastery": i == mastery, "color": palette[i]} for i, p in enumerate(points)]
@@ -163,7 +163,8 @@ async def test_enrollment_status_is_the_best_state_in_scope_with_one_per_section
         ("COMPLETED", [{"section": {"id": "11"}, "status": "COMPLETED"}])]
 
 
-@pytest.mark.parametrize("who,user_ids", [("teacher", None), ("student", ["self"]), ("observer", [str(OBSERVED_STUDENT)])])
+@pytest.mark.parametrize("who,user_ids", [("teacher", None), ("student", ["self"]),
+                                          ("observer", [str(OBSERVED_STUDENT)])])
 async def test_score_slots_and_ratings_of_rollup_scores(api, who, user_ids):
     page = (await api.query(ROLLUPS, {"userIds": user_ids}, as_=who))["course"]["outcomeRollups"]
     outcomes = page["outcomes"]
@@ -222,6 +223,14 @@ async def test_graders_see_whether_a_result_is_posted_and_shown_to_its_student(a
     assert len(mine) < len(theirs)
 
 
+async def test_a_written_result_says_whether_its_student_sees_it(api):
+    write = """mutation($hidden: Boolean) { recordOutcomeResults(courseId: 1, results: [
+      {userId: "101", alignmentId: "401", score: 2, hidden: $hidden}]) { posted visibleToStudent } }"""
+    for hidden in (True, False):
+        data = await api.query(write, {"hidden": hidden}, as_="teacher")
+        assert data == {"recordOutcomeResults": [{"posted": True, "visibleToStudent": not hidden}]}
+
+
 @pytest.mark.parametrize("who,user", [("student", "self"), ("observer", str(OBSERVED_STUDENT))])
 async def test_non_graders_get_null_posting(api, who, user):
     nodes = (await api.query(RESULTS, {"userIds": [user]}, as_=who))["course"]["outcomeResults"]["nodes"]
@@ -271,7 +280,8 @@ async def test_sis_user_id_of_listed_students(api):
     query = '{ course(id: 1) { outcomeResults(userIds: ["self"], first: 1) { nodes { user { sisUserId } } } } }'
     assert (await api.query(query, as_="student"))["course"]["outcomeResults"]["nodes"] == [
         {"user": {"sisUserId": C.users[STUDENT]["sis_user_id"]}}]
-    query = f'{{ course(id: 1) {{ outcomeRollups(userIds: ["{OBSERVED_STUDENT}"]) {{ nodes {{ user {{ sisUserId }} }} }} }} }}'
+    query = (f'{{ course(id: 1) {{ outcomeRollups(userIds: ["{OBSERVED_STUDENT}"]) '
+             '{ nodes { user { sisUserId } } } } }')
     assert (await api.query(query, as_="observer"))["course"]["outcomeRollups"]["nodes"] == [
         {"user": {"sisUserId": None}}]
     assert (await api.query(query, as_="teacher"))["course"]["outcomeRollups"]["nodes"] == [

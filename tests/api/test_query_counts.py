@@ -78,14 +78,16 @@ ROLLUPS = """query($first: Int, $outcomeIds: [ID!], $sortBy: RollupSortBy, $user
       scores { score count title submittedAt hidePoints outcome { id } rating { points mastery color } } } } } } }"""
 
 AGGREGATES = """query($userIds: [ID!]) { course(id: 1) {
-  outcomeRollupAggregate(userIds: $userIds) { scores { score count rating { points } outcome { id title ratings { points } } } }
+  outcomeRollupAggregate(userIds: $userIds) {
+    scores { score count rating { points } outcome { id title ratings { points } } } }
   masteryDistribution(userIds: $userIds) { totalStudents outcome { id } ratings { count studentIds } } } }"""
 
 ME = """{ me { isAdmin user { id } enrollments { course { id name } section { id } role state observedUser { id } }
   courses { course { id } roles grader changesScoring gradedSections { id } } } }"""
 
 CONTRIBUTING = """query($userIds: [ID!]) { course(id: 1) { contributingScores(outcomeId: "5002", userIds: $userIds) {
-  outcome { id } alignments { alignmentId associatedAssetName } scores { userId alignmentId score user { name } alignment { id name } } } } }"""
+  outcome { id } alignments { alignmentId associatedAssetName }
+  scores { userId alignmentId score user { name } alignment { id name } } } } }"""
 
 
 async def counts(api, query: str, cases: dict[str, dict], as_: str = "teacher") -> dict[str, int]:

@@ -503,7 +503,8 @@ async def test_rollup_errors_carry_canvas_messages_in_canvas_order(api):
     for role, variables, code, message in ROLLUP_ERRORS:
         body = (await api.raw(ROLLUPS, variables, token=api.tokens[role])).json()
         got = [(e["message"], e["extensions"]["code"], e["path"]) for e in body.get("errors", [])]
-        if got != [(message, code, ["course", "outcomeRollups"])] or body["data"] != {"course": {"outcomeRollups": None}}:
+        partial = {"course": {"outcomeRollups": None}}  # partial results: the course survives
+        if got != [(message, code, ["course", "outcomeRollups"])] or body["data"] != partial:
             failures.append((role, variables, got))
     assert not failures
 

@@ -10,7 +10,7 @@ from outcome_graph.resolvers.access.viewer import (LIVE_STATES, ROLES, Bearer, O
                                                    own_courses, own_enrollments)
 
 __all__ = ["ENTRY_POINTS", "LIVE_STATES", "NOT_AUTHORIZED_GRADES", "ROLES", "Bearer", "CourseAccess", "OwnCourse",
-           "OwnEnrollment", "Posting", "bearer", "course_access", "entry_point", "load_job", "own_courses", "own_enrollments",
-           "readable_courses", "require_grader", "require_teacher", "require_viewer", "result_posting",
-           "sees_sis_id", "visible_alignment", "visible_alignments", "visible_job", "visible_outcome",
+           "OwnEnrollment", "Posting", "bearer", "course_access", "entry_point", "load_job", "own_courses",
+           "own_enrollments", "readable_courses", "require_grader", "require_teacher", "require_viewer",
+           "result_posting", "sees_sis_id", "visible_alignment", "visible_alignments", "visible_job", "visible_outcome",
            "visible_result", "visible_user"]
