@@ -107,7 +107,7 @@ class Effective:
         return [Level(r["description"], r["points"], m, c) for r, (m, c) in zip(self.ratings, flags)]
 
     def level_of(self, score: float | None) -> Level | None:
-        """The level a rolled-up score falls in (spec §4.4 buckets); None for no score or below every level."""
+        """The level a rolled-up score falls in (docs/gradebook.md); None for no score or below every level."""
         i = rating_bucket(score, [r["points"] for r in self.ratings])
         return None if i is None else self.levels()[i]
 
@@ -120,7 +120,7 @@ class Level(NamedTuple):
 
 
 def scale_levels(ratings: list) -> list[Level]:
-    """A course mastery scale's levels keep their stored mastery flag and colour (spec §4.2)."""
+    """A course mastery scale's levels keep their stored mastery flag and colour (docs/gradebook.md)."""
     return [Level(r["description"], r["points"], bool(r.get("mastery")), r.get("color")) for r in ratings]
 
 

@@ -57,7 +57,7 @@ def rating_percents(scores: Iterable[float | None], rating_points: Sequence[floa
 
 
 def _canvas_mastery_index(rating_points: Sequence[float], mastery_points: float | None) -> int:
-    """spec §3.7: the exact match of mastery_points, else 0 for up to 4 ratings and 1 for more."""
+    """docs/gradebook.md (Canvas's add_defaults): the exact match of mastery_points, else 0 for up to 4 ratings and 1 for more."""
     for i, points in enumerate(rating_points):
         if points == mastery_points:
             return i
@@ -74,7 +74,7 @@ def mastery_index(rating_points: Sequence[float], mastery_points: float | None) 
 
 
 def default_colours(n: int, mastery: int | None) -> tuple[str | None, ...]:
-    """spec §3.7: Canvas's default colour of each of n ratings (highest first) given the mastery level's index;
+    """docs/gradebook.md: Canvas's default colour of each of n ratings (highest first) given the mastery level's index;
     None where Canvas has no default (4 ratings with mastery third, 5-6 with mastery not second, 7 and more)."""
     coloured = n <= 3 or (n == 4 and mastery != 2) or (n in (5, 6) and mastery == 1)
     return _PALETTES[n][0 if mastery == 1 else 1] if coloured and n else (None,) * n

@@ -59,14 +59,14 @@ class Course:
     async def sections(self, info: strawberry.Info) -> list[Section]:
         return [Section.from_row(r) for r in await info.context.loaders.sections_by_course.load(self.course_id)]
 
-    @strawberry.field(description="The course's own calculation method, which replaces every outcome's (spec "
-                                  "§4.2); null when the course has none and each outcome's own applies.")
+    @strawberry.field(description="The course's own calculation method, which replaces every outcome's; "
+                                  "null when the course has none and each outcome's own applies.")
     async def calculation_method(self, info: strawberry.Info) -> Optional[CourseCalculationMethod]:
         _, method = await info.context.loaders.overrides_by_course.load(self.course_id)
         return CourseCalculationMethod.from_row(method)
 
     @strawberry.field(description="The course's own mastery scale, which replaces every outcome's points and "
-                                  "ratings (spec §4.2); null when the course has none.")
+                                  "ratings; null when the course has none.")
     async def mastery_scale(self, info: strawberry.Info) -> Optional[MasteryScale]:
         scale, _ = await info.context.loaders.overrides_by_course.load(self.course_id)
         return MasteryScale.from_row(scale)

@@ -155,7 +155,7 @@ class Outcome:
                                   "one), each with its mastery flag and colour: the level where mastery begins "
                                   "(the lowest whose points reach masteryPoints) and the stored colour, else "
                                   "Canvas's default colour for that level. addDefaults applies Canvas's "
-                                  "add_defaults rule instead (spec §3.7); a course scale keeps its own flags.")
+                                  "add_defaults rule instead; a course scale keeps its own flags (docs/gradebook.md).")
     async def ratings(self, info: strawberry.Info, add_defaults: bool = False) -> list[Rating]:
         e = await self.effective_scoring(info)
         percents = self._rating_percents or [None] * len(e.ratings)

@@ -41,7 +41,7 @@ class RollupScore:
                    hide_points=s.hide_points, outcome=outcome)
 
     @strawberry.field(description="The rating level the score falls in: the highest whose points the score "
-                                  "reaches (as masteryDistribution buckets it, spec §4.4), with its mastery flag "
+                                  "reaches (as masteryDistribution buckets it), with its mastery flag "
                                   "and colour as Outcome.ratings gives them; null without a score or below every "
                                   "level.")
     async def rating(self, info: strawberry.Info) -> Optional[Rating]:

@@ -1,4 +1,4 @@
-"""Course.calculationMethod and Course.masteryScale: the course-level scoring overrides, readable (spec §4.2)."""
+"""Course.calculationMethod and Course.masteryScale: the course-level scoring overrides, readable."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from outcome_graph.schema.outcome import INT_METHODS, Rating
 
 
 @strawberry.type(description="A course's own calculation method: it replaces every outcome's in the course "
-                             "(spec §4.2). Set with setCourseCalculationMethod.")
+                             "Set with setCourseCalculationMethod.")
 class CourseCalculationMethod:
     method: CalculationMethod = strawberry.field(description="How every outcome of the course rolls up.")
     calculation_int: Optional[int] = strawberry.field(
@@ -27,7 +27,7 @@ class CourseCalculationMethod:
 
 
 @strawberry.type(description="A course's own mastery scale: its ratings replace every outcome's points and "
-                             "ratings in the course (spec §4.2). Set with setCourseMasteryScale.")
+                             "ratings in the course. Set with setCourseMasteryScale.")
 class MasteryScale:
     points_possible: float = strawberry.field(description="The highest rating's points.")
     mastery_points: float = strawberry.field(description="The mastery rating's points.")
