@@ -42,6 +42,7 @@ async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_as
         raise BadUserInput(OUTCOME_NOT_IN_CONTEXT)
     students = await select_students(ctx, access, user_ids, None)
     rows = await ctx.loaders.alignments_by_course_outcome.load((course_id, oid))
+    ctx.loaders.alignment_by_id.prime_many({r.id: r for r in rows})  # ContributingScore.alignment reads them
     assets = await ctx.loaders.asset_by_id.load_many([r.asset_id for r in rows])
     alignments, labels = [], {}
     for row, asset in zip(rows, assets):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from outcome_graph.errors import BadUserInput
 from outcome_graph.resolvers.access import visible_alignments
+from outcome_graph.rollups import rating_bucket, rating_defaults, rating_levels
 
 BOTH_FILTERS = "can't filter by both outcome_ids and outcome_group_id"
 NOT_LINKED = "can only include id's of outcomes in the outcome context"
@@ -90,6 +92,36 @@ class Effective:
     method: str
     calculation_int: int | None
     from_course_scale: bool
+
+    def levels(self, add_defaults: bool = False) -> list[Level]:
+        """The rating levels, highest first, each saying whether it is the mastery level and its colour
+        (docs/gradebook.md): a course scale's stored flags; else Canvas's add_defaults rule when asked, else the
+        level where mastery begins and the stored colour or Canvas's default."""
+        points = [r["points"] for r in self.ratings]
+        if self.from_course_scale:
+            return scale_levels(self.ratings)
+        if add_defaults:
+            flags = rating_defaults(points, self.mastery_points)
+        else:
+            flags = rating_levels(points, self.mastery_points, [r.get("color") for r in self.ratings])
+        return [Level(r["description"], r["points"], m, c) for r, (m, c) in zip(self.ratings, flags)]
+
+    def level_of(self, score: float | None) -> Level | None:
+        """The level a rolled-up score falls in (docs/gradebook.md); None for no score or below every level."""
+        i = rating_bucket(score, [r["points"] for r in self.ratings])
+        return None if i is None else self.levels()[i]
+
+
+class Level(NamedTuple):
+    description: str
+    points: float
+    mastery: bool
+    color: str | None
+
+
+def scale_levels(ratings: list) -> list[Level]:
+    """A course mastery scale's levels keep their stored mastery flag and colour (docs/gradebook.md)."""
+    return [Level(r["description"], r["points"], bool(r.get("mastery")), r.get("color")) for r in ratings]
 
 
 async def effective(ctx, row, course_id: int | None) -> Effective:

@@ -16,7 +16,8 @@ from outcome_graph.resolvers.ids import MAX_ID, parse_id, parse_ids
 from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
-from outcome_graph.resolvers.students import Students, apply_enrollment_exclusions, requested_users, select_students
+from outcome_graph.resolvers.students import (Students, apply_enrollment_exclusions, best_state, requested_users,
+                                             select_students)
 from outcome_graph.rollups import RollupScore, aggregate
 
 MISSING_USER_ROLLUPS = "missing_user_rollups"
@@ -39,6 +40,12 @@ class RollupRow:
     user_id: int
     sections: list[int]
     scores: list[tuple[int, RollupScore]]  # (outcome id, score) in display order
+    enrollments: list[tuple[int, str]]  # (section id, state) of each student enrollment in scope (Canvas's rows)
+
+    @property
+    def status(self) -> str:
+        """The student's best enrollment state in scope (docs/gradebook.md)."""
+        return best_state(state for _, state in self.enrollments)
 
 
 async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_ids: list[int]):
@@ -146,8 +153,10 @@ async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids
     scores = await _read(ctx, sel, page_ids, sel.outcome_ids) if page_ids and sel.outcome_ids else {}
     items = []
     for uid in page_ids:
-        sections = list(dict.fromkeys(e.section_id for e in sel.students.enrollments[uid]))
-        items.append(RollupRow(uid, sections, [(o, scores[(uid, o)]) for o in sel.outcome_ids if (uid, o) in scores]))
+        enrollments = sel.students.enrollments[uid]
+        sections = list(dict.fromkeys(e.section_id for e in enrollments))
+        items.append(RollupRow(uid, sections, [(o, scores[(uid, o)]) for o in sel.outcome_ids if (uid, o) in scores],
+                               [(e.section_id, e.state) for e in enrollments]))
     cursors = [encode_cursor(kind, keys[u]) for u in page_ids]
     page = Page(items, cursors, len(order), start + first < len(order), start > 0)
     return page, sel

@@ -15,6 +15,13 @@ INVALID_SECTION = "invalid section id"
 
 CONCLUDED_ENROLLMENTS = "concluded_enrollments"
 INACTIVE_ENROLLMENTS = "inactive_enrollments"
+# Canvas's ranking of enrollment states, best first (docs/gradebook.md).
+STATE_RANK = ("active", "invited", "completed", "inactive")
+
+
+def best_state(states) -> str:
+    """The best of a student's enrollment states: one active enrollment makes them active."""
+    return min(states, key=STATE_RANK.index)
 
 
 @dataclass

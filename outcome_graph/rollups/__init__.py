@@ -10,6 +10,7 @@ from .ratings import (
     DEFAULT_RATINGS,
     rating_bucket,
     rating_defaults,
+    rating_levels,
     rating_percents,
 )
 from .rounding import ruby_round
@@ -32,6 +33,7 @@ __all__ = [
     "compute_percent",
     "rating_bucket",
     "rating_defaults",
+    "rating_levels",
     "rating_percents",
     "resolve_scoring",
     "rollup",

@@ -56,16 +56,44 @@ def rating_percents(scores: Iterable[float | None], rating_points: Sequence[floa
     return [ruby_round_int(100.0 * c / total) for c in counts]
 
 
+def _canvas_mastery_index(rating_points: Sequence[float], mastery_points: float | None) -> int:
+    """docs/gradebook.md (Canvas's add_defaults): the exact match of mastery_points, else 0 for up to 4 ratings and 1 for more."""
+    for i, points in enumerate(rating_points):
+        if points == mastery_points:
+            return i
+    return 0 if len(rating_points) <= 4 else 1
+
+
+def mastery_index(rating_points: Sequence[float], mastery_points: float | None) -> int | None:
+    """The level where mastery begins (docs/gradebook.md): the lowest rating whose points reach mastery_points;
+    without mastery points, the highest rating (Canvas's default mastery points); None when none reaches it."""
+    if mastery_points is None:
+        return 0 if rating_points else None
+    reached = [i for i, points in enumerate(rating_points) if points >= mastery_points]
+    return reached[-1] if reached else None
+
+
+def default_colours(n: int, mastery: int | None) -> tuple[str | None, ...]:
+    """docs/gradebook.md: Canvas's default colour of each of n ratings (highest first) given the mastery level's index;
+    None where Canvas has no default (4 ratings with mastery third, 5-6 with mastery not second, 7 and more)."""
+    coloured = n <= 3 or (n == 4 and mastery != 2) or (n in (5, 6) and mastery == 1)
+    return _PALETTES[n][0 if mastery == 1 else 1] if coloured and n else (None,) * n
+
+
 def rating_defaults(
     rating_points: Sequence[float], mastery_points: float | None
 ) -> list[tuple[bool, str | None]]:
     """spec §3.7 add_defaults: (mastery flag, default colour or None) for each rating."""
-    n = len(rating_points)
-    mastery = 0 if n <= 4 else 1
-    for i, points in enumerate(rating_points):
-        if points == mastery_points:  # spec §3.7: an exact match wins
-            mastery = i
-            break
-    coloured = n <= 3 or (n == 4 and mastery != 2) or (n in (5, 6) and mastery == 1)
-    palette = _PALETTES[n][0 if mastery == 1 else 1] if coloured and n else (None,) * n
-    return [(i == mastery, palette[i]) for i in range(n)]
+    mastery = _canvas_mastery_index(rating_points, mastery_points)
+    palette = default_colours(len(rating_points), mastery)
+    return [(i == mastery, palette[i]) for i in range(len(rating_points))]
+
+
+def rating_levels(
+    rating_points: Sequence[float], mastery_points: float | None, colours: Sequence[str | None]
+) -> list[tuple[bool, str | None]]:
+    """(mastery flag, colour) of each rating without add_defaults (docs/gradebook.md): the level where mastery
+    begins, and the stored colour, else Canvas's default for that level."""
+    mastery = mastery_index(rating_points, mastery_points)
+    palette = default_colours(len(rating_points), mastery)
+    return [(i == mastery, colours[i] or palette[i]) for i in range(len(rating_points))]

@@ -8,7 +8,7 @@ from typing import Optional
 import strawberry
 
 from outcome_graph.resolvers.contributing import Contributing
-from outcome_graph.schema.outcome import Outcome
+from outcome_graph.schema.outcome import Alignment, Outcome, alignment_of
 from outcome_graph.schema.times import utc
 from outcome_graph.schema.user import User
 
@@ -29,12 +29,21 @@ class ContributingAlignment:
 
 @strawberry.type(description="A student's raw score on one contributing alignment.")
 class ContributingScore:
-    alignment_id: str = strawberry.field(description="The ContributingAlignment's alignmentId.")
+    alignment_id: str = strawberry.field(
+        description="The ContributingAlignment's alignmentId: D_<id> is the Alignment with that id; I_<quiz id> "
+                    "groups a quiz's alignments through its question banks (see alignment).")
     score: Optional[float] = strawberry.field(description="The result's raw score (not rescaled).")
     submitted_or_assessed_at: Optional[datetime] = strawberry.field(description="When it was submitted or assessed.")
     # A plain attribute, not a resolver: one per score of every student (CONVENTIONS speed habits).
     user_id: strawberry.ID = strawberry.field(description="The student's id.")
     _user_id: strawberry.Private[int]
+    _alignment_row_id: strawberry.Private[int]
+
+    @strawberry.field(description="The Alignment the result was recorded on: for D_<id>, Alignment <id>; for "
+                                  "I_<quiz id>, the quiz's alignment (through one of its banks) that holds this "
+                                  "result. Null only if that alignment is gone.")
+    def alignment(self, info: strawberry.Info) -> Optional[Alignment]:
+        return alignment_of(info.context.loaders, self._alignment_row_id)
 
     @strawberry.field(description="The student.")
     async def user(self, info: strawberry.Info) -> User:
@@ -58,7 +67,8 @@ class ContributingScores:
                 associated_asset_name=a.asset.name, associated_asset_type=ASSET_TYPE_NAMES[a.asset.type],
                 html_url=a.asset.html_url, published=bool(a.asset.published)) for a in c.alignments],
             scores=[ContributingScore(alignment_id=ids[aid], score=score, submitted_or_assessed_at=utc(at),
-                                      user_id=user_ids[uid], _user_id=uid) for uid, aid, score, at in c.scores],
+                                      user_id=user_ids[uid], _user_id=uid, _alignment_row_id=aid)
+                    for uid, aid, score, at in c.scores],
             _outcome_id=c.outcome_id, _course_id=course_id)
 
     @strawberry.field(description="The outcome.")

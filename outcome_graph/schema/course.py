@@ -27,6 +27,7 @@ from outcome_graph.schema.rollup import (
     course_outcomes,
     mastery_distributions,
 )
+from outcome_graph.schema.scoring import CourseCalculationMethod, MasteryScale
 from outcome_graph.schema.user import Section, User
 
 
@@ -58,11 +59,23 @@ class Course:
     async def sections(self, info: strawberry.Info) -> list[Section]:
         return [Section.from_row(r) for r in await info.context.loaders.sections_by_course.load(self.course_id)]
 
+    @strawberry.field(description="The course's own calculation method, which replaces every outcome's; "
+                                  "null when the course has none and each outcome's own applies.")
+    async def calculation_method(self, info: strawberry.Info) -> Optional[CourseCalculationMethod]:
+        _, method = await info.context.loaders.overrides_by_course.load(self.course_id)
+        return CourseCalculationMethod.from_row(method)
+
+    @strawberry.field(description="The course's own mastery scale, which replaces every outcome's points and "
+                                  "ratings; null when the course has none.")
+    async def mastery_scale(self, info: strawberry.Info) -> Optional[MasteryScale]:
+        scale, _ = await info.context.loaders.overrides_by_course.load(self.course_id)
+        return MasteryScale.from_row(scale)
+
     @strawberry.field(description="Outcomes linked in the course, in the viewer's saved order (see "
                                   "assignOutcomeOrder), else link order. Filter by ids or by the group they "
                                   "are linked in directly (not both).")
     async def outcomes(self, info: strawberry.Info, outcome_ids: Optional[list[strawberry.ID]] = None,
-                       outcome_group_id: Optional[strawberry.ID] = None) -> list[Outcome]:
+                       outcome_group_id: Optional[strawberry.ID] = None) -> Optional[list[Outcome]]:
         ids = await select_outcome_ids(
             info.context, self.course_id, parse_ids(outcome_ids, "outcome id"),
             None if outcome_group_id is None else parse_id(outcome_group_id, "outcome group id"))
@@ -85,7 +98,7 @@ class Course:
         include_hidden: Optional[bool] = False,
         first: Optional[int] = 10,
         after: Optional[str] = None,
-    ) -> OutcomeResultConnection:
+    ) -> Optional[OutcomeResultConnection]:
         return await resolve_outcome_results(
             info, self.course_id, user_ids=user_ids, outcome_ids=outcome_ids, outcome_group_id=outcome_group_id,
             section_id=section_id, include_hidden=bool(include_hidden), first=10 if first is None else first,
@@ -106,16 +119,15 @@ class Course:
         sort_order: Optional[SortOrder] = SortOrder.ASC,
         first: Optional[int] = 10,
         after: Optional[str] = None,
-    ) -> RollupConnection:
+    ) -> Optional[RollupConnection]:
         page, sel = await rollups_page(
             info.context, self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
             outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by, sort_outcome_id=sort_outcome_id,
             sort_order=sort_order, first=10 if first is None else first, after=after)
         outcomes = await course_outcomes(info, self.course_id, sel.outcome_ids)
         users = await info.context.loaders.user_by_id.load_many([row.user_id for row in page.items])
-        edges = [RollupEdge(cursor=c, node=Rollup(
-            user=User.from_row(user), scores=[RollupScore.from_score(outcomes[o], s) for o, s in row.scores],
-            _section_ids=row.sections)) for row, user, c in zip(page.items, users, page.cursors)]
+        edges = [RollupEdge(cursor=c, node=Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids))
+                 for row, user, c in zip(page.items, users, page.cursors)]
         return RollupConnection(edges=edges, page_info=PageInfo.from_page(page), total_count=page.total,
                                 _selection=sel)
 
@@ -129,7 +141,7 @@ class Course:
         outcome_ids: Optional[list[strawberry.ID]] = None,
         outcome_group_id: Optional[strawberry.ID] = None,
         exclude: Optional[list[RollupExclusion]] = None,
-    ) -> CourseRollup:
+    ) -> Optional[CourseRollup]:
         scores = await aggregate_rollups(
             info.context, self.course_id, stat=stat, user_ids=user_ids, section_id=section_id,
             outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
@@ -147,7 +159,7 @@ class Course:
         outcome_group_id: Optional[strawberry.ID] = None,
         exclude: Optional[list[RollupExclusion]] = None,
         add_defaults: bool = False,
-    ) -> list[MasteryDistribution]:
+    ) -> Optional[list[MasteryDistribution]]:
         await require_grader(info.context, self.course_id)
         sel = await select_for_rollups(info.context, self.course_id, user_ids=user_ids, section_id=section_id,
                                        outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
@@ -161,7 +173,7 @@ class Course:
         user_ids: Optional[list[strawberry.ID]] = None,
         only_assignment_alignments: Optional[bool] = False,
         show_unpublished_assignments: Optional[bool] = False,
-    ) -> ContributingScores:
+    ) -> Optional[ContributingScores]:
         result = await contributing_scores(info.context, self.course_id, outcome_id, user_ids,
                                            bool(only_assignment_alignments), bool(show_unpublished_assignments))
         return ContributingScores.from_result(self.course_id, result)

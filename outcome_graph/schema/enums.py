@@ -4,6 +4,8 @@ from enum import Enum
 
 import strawberry
 
+from outcome_graph.resolvers.access import LIVE_STATES, ROLES
+
 
 @strawberry.enum(description="Canvas's stored calculation-method names, with Canvas's meaning (spec §1.1).")
 class CalculationMethod(Enum):
@@ -48,3 +50,13 @@ class JobState(Enum):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+# Roles and states are the policy's (resolvers/access), named once there.
+EnrollmentRole = strawberry.enum(Enum("EnrollmentRole", {role.upper(): role for role in ROLES}),
+                                 description="The role an enrollment gives: student, teacher, TA, observer, "
+                                             "designer.")
+EnrollmentState = strawberry.enum(Enum("EnrollmentState", {state.upper(): state for state in LIVE_STATES}),
+                                  description="A course enrollment's state, with Canvas's names (as Canvas's "
+                                              "rollup links.status gives them): COMPLETED is a concluded "
+                                              "enrollment. Deleted enrollments are never shown.")

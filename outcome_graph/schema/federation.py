@@ -81,7 +81,7 @@ def student_rollups_loader(ctx) -> DataLoader:
 
 async def student_rollup(info, course_id, user_id, outcome_ids):
     """User.outcomeRollups(courseId, outcomeIds): the student's Rollup, or None when not a student there."""
-    from outcome_graph.schema.rollup import Rollup, RollupScore, course_outcomes
+    from outcome_graph.schema.rollup import Rollup, course_outcomes
     from outcome_graph.schema.user import User
 
     ctx = info.context
@@ -94,5 +94,4 @@ async def student_rollup(info, course_id, user_id, outcome_ids):
     row, sel = found
     outcomes = await course_outcomes(info, key.course_id, sel.outcome_ids)
     user = await ctx.loaders.user_by_id.load(row.user_id)
-    return Rollup(user=User.from_row(user), scores=[RollupScore.from_score(outcomes[o], s) for o, s in row.scores],
-                  _section_ids=row.sections)
+    return Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids)

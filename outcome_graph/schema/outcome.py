@@ -8,12 +8,13 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 
 from outcome_graph.resolvers.access import entry_point, visible_alignment, visible_outcome
-from outcome_graph.resolvers.outcomes import Effective, effective, outcome_alignments, outcome_link, outcome_path
-from outcome_graph.rollups import rating_defaults
+from outcome_graph.resolvers.loaders import PENDING, loaded
+from outcome_graph.resolvers.outcomes import (Effective, Level, effective, outcome_alignments, outcome_link,
+                                             outcome_path)
 from outcome_graph.schema.enums import CalculationMethod
 
 # Methods whose calculation_int means something (spec §3.5: int only for these).
-_INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery"}
+INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery"}
 
 
 @strawberry.type(description="One level of an outcome's rating scale, highest points first.")
@@ -21,11 +22,16 @@ class Rating:
     description: str = strawberry.field(description="What the level means, e.g. 'Meets Expectations'.")
     points: float = strawberry.field(description="Points of this level.")
     mastery: Optional[bool] = strawberry.field(
-        default=None, description="Whether this is the mastery level (with addDefaults, spec §3.7).")
+        default=None, description="Whether this is the mastery level (Outcome.ratings says how it is chosen).")
     color: Optional[str] = strawberry.field(
-        default=None, description="Six-hex-digit colour (with addDefaults, spec §3.7).")
+        default=None, description="Six-hex-digit colour; null where none is stored and Canvas has no default.")
     percent: Optional[int] = strawberry.field(
         default=None, description="Share of the selected students whose rollup falls in this level (spec §4.4).")
+
+    @classmethod
+    def from_level(cls, level: Level, percent: int | None = None) -> "Rating":
+        return cls(description=level.description, points=level.points, mastery=level.mastery, color=level.color,
+                   percent=percent)
 
 
 @strawberry.type(description="A part of an outcome's path: a group title or the outcome's own title.")
@@ -72,6 +78,22 @@ class Alignment:
         return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id), self._course_id)
 
 
+def alignment_of(loaders, alignment_id: int):
+    """The Alignment by id, synchronously when its row and asset are already loaded (a page primes them)."""
+    row = loaded(loaders.alignment_by_id, alignment_id)
+    asset = PENDING if row is PENDING or row is None else loaded(loaders.asset_by_id, row.asset_id)
+    if row is None:
+        return None
+    if asset is not PENDING:
+        return Alignment.from_rows(row, asset)
+
+    async def later() -> Alignment | None:
+        found = await loaders.alignment_by_id.load(alignment_id)
+        return None if found is None else Alignment.from_rows(found, await loaders.asset_by_id.load(found.asset_id))
+
+    return later()
+
+
 async def alignments_from_rows(ctx, rows) -> list[Alignment]:
     assets = await ctx.loaders.asset_by_id.load_many([r.asset_id for r in rows])
     return [Alignment.from_rows(r, a) for r, a in zip(rows, assets)]
@@ -107,41 +129,37 @@ class Outcome:
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Outcome | None":
         return cls.from_visible(await visible_outcome(info.context, id))
 
-    async def _effective(self, info) -> Effective:
+    async def effective_scoring(self, info) -> Effective:
+        """How the course it was reached through scores it (its scale and method win)."""
         return await effective(info.context, self._row, self._course_id)
 
     @strawberry.field(description="Highest rating's points (the course mastery scale's, when the outcome was "
                                   "reached through a course that has one, spec §4.2).")
     async def points_possible(self, info: strawberry.Info) -> Optional[float]:
-        return (await self._effective(info)).points_possible
+        return (await self.effective_scoring(info)).points_possible
 
     @strawberry.field(description="Points at which mastery is reached (course scale first, spec §4.2).")
     async def mastery_points(self, info: strawberry.Info) -> Optional[float]:
-        return (await self._effective(info)).mastery_points
+        return (await self.effective_scoring(info)).mastery_points
 
     @strawberry.field(description="How results roll up (spec §1); a course calculation method wins (spec §4.2).")
     async def calculation_method(self, info: strawberry.Info) -> CalculationMethod:
-        return CalculationMethod((await self._effective(info)).method)
+        return CalculationMethod((await self.effective_scoring(info)).method)
 
     @strawberry.field(description="The method's parameter (decaying weight, n of n-mastery); null for others.")
     async def calculation_int(self, info: strawberry.Info) -> Optional[int]:
-        e = await self._effective(info)
-        return e.calculation_int if e.method in _INT_METHODS else None
+        e = await self.effective_scoring(info)
+        return e.calculation_int if e.method in INT_METHODS else None
 
     @strawberry.field(description="Rating levels, highest points first (the course mastery scale's when it has "
-                                  "one). addDefaults adds Canvas's default mastery flags and colours (spec §3.7).")
+                                  "one), each with its mastery flag and colour: the level where mastery begins "
+                                  "(the lowest whose points reach masteryPoints) and the stored colour, else "
+                                  "Canvas's default colour for that level. addDefaults applies Canvas's "
+                                  "add_defaults rule instead; a course scale keeps its own flags (docs/gradebook.md).")
     async def ratings(self, info: strawberry.Info, add_defaults: bool = False) -> list[Rating]:
-        e = await self._effective(info)
-        ratings = e.ratings
-        percents = self._rating_percents or [None] * len(ratings)
-        if e.from_course_scale:
-            flags = [(r.get("mastery"), r.get("color")) for r in ratings]
-        elif add_defaults:
-            flags = rating_defaults([r["points"] for r in ratings], e.mastery_points)
-        else:
-            flags = [(None, None)] * len(ratings)
-        return [Rating(description=r["description"], points=r["points"], mastery=m, color=c, percent=p)
-                for r, (m, c), p in zip(ratings, flags, percents)]
+        e = await self.effective_scoring(info)
+        percents = self._rating_percents or [None] * len(e.ratings)
+        return [Rating.from_level(level, p) for level, p in zip(e.levels(add_defaults), percents)]
 
     @strawberry.field(description="The group this outcome is linked in (in the course it was reached through).")
     async def group(self, info: strawberry.Info) -> Optional["OutcomeGroup"]:

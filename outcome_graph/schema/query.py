@@ -6,12 +6,13 @@ from typing import Optional
 
 import strawberry
 
-from outcome_graph.resolvers.access import course_access, entry_point, visible_outcome, visible_user
+from outcome_graph.resolvers.access import bearer, course_access, entry_point, visible_outcome, visible_user
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.schema.course import Course
 from outcome_graph.schema.job import RollupJob, resolve_rollup_job
 from outcome_graph.schema.outcome import Outcome
 from outcome_graph.schema.user import User
+from outcome_graph.schema.viewer import Me
 
 
 @strawberry.type
@@ -53,3 +54,10 @@ class Query:
         if viewer is None or viewer.user_id is None:
             return None
         return User.from_row(await info.context.loaders.user_by_id.load(viewer.user_id))
+
+    @strawberry.field(description="Who the bearer token belongs to, their enrollments and courses with roles and "
+                                  "rights; works for admin tokens (no user). Null without a token; UNAUTHENTICATED "
+                                  "for a bad token.")
+    @entry_point("Query.me", anonymous=True)
+    async def me(self, info: strawberry.Info) -> Optional[Me]:
+        return Me.from_bearer(bearer(info.context))

@@ -8,11 +8,11 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.loaders import PENDING, load_then, loaded
+from outcome_graph.resolvers.loaders import load_then
 from outcome_graph.resolvers.paging import Page
-from outcome_graph.resolvers.access import entry_point, visible_result
+from outcome_graph.resolvers.access import entry_point, result_posting, visible_result
 from outcome_graph.resolvers.results import outcome_results_page
-from outcome_graph.schema.outcome import Alignment, Outcome
+from outcome_graph.schema.outcome import Alignment, Outcome, alignment_of
 from outcome_graph.schema.paging import PageInfo
 from outcome_graph.schema.times import utc
 from outcome_graph.schema.user import User
@@ -81,16 +81,20 @@ class OutcomeResult:
 
     @strawberry.field(description="What was assessed: the aligned assignment, quiz, rubric or bank.")
     def alignment(self, info: strawberry.Info) -> Alignment:
-        loaders = info.context.loaders
-        alignment = loaded(loaders.alignment_by_id, self._row.alignment_id)
-        asset = PENDING if alignment is PENDING else loaded(loaders.asset_by_id, alignment.asset_id)
-        if asset is not PENDING:
-            return Alignment.from_rows(alignment, asset)
-        return self._alignment(loaders)
+        return alignment_of(info.context.loaders, self._row.alignment_id)
 
-    async def _alignment(self, loaders) -> Alignment:
-        alignment = await loaders.alignment_by_id.load(self._row.alignment_id)
-        return Alignment.from_rows(alignment, await loaders.asset_by_id.load(alignment.asset_id))
+    @strawberry.field(description="Whether the result is posted: false while a manual post policy of its "
+                                  "assignment holds it back. For graders; null for anyone else.")
+    async def posted(self, info: strawberry.Info) -> Optional[bool]:
+        posting = await result_posting(info.context, self._row)
+        return None if posting is None else posting.posted
+
+    @strawberry.field(description="Whether the student (and their observers) see this result: posted and not "
+                                  "hidden. For graders, to tell what the student's page shows; null for anyone "
+                                  "else (what they see is visible to them by definition).")
+    async def visible_to_student(self, info: strawberry.Info) -> Optional[bool]:
+        posting = await result_posting(info.context, self._row)
+        return None if posting is None else posting.visible_to_student
 
     @strawberry.field(description="The assignment (or quiz) behind the result; null for rubrics and banks.")
     async def assignment(self, info: strawberry.Info) -> Optional[Assignment]:

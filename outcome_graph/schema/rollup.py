@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from outcome_graph.resolvers.loaders import load_then
 from outcome_graph.resolvers.outcomes import effective
-from outcome_graph.resolvers.rollups import Selection, outcome_score_lists
+from outcome_graph.resolvers.rollups import RollupRow, Selection, outcome_score_lists
 from outcome_graph.rollups import RollupScore as Score
-from outcome_graph.rollups import rating_bucket, rating_defaults, rating_percents
+from outcome_graph.rollups import rating_bucket, rating_percents
+from outcome_graph.schema.enums import EnrollmentState
 from outcome_graph.schema.outcome import Outcome, Rating
 from outcome_graph.schema.paging import PageInfo
 from outcome_graph.schema.times import utc
@@ -38,6 +40,14 @@ class RollupScore:
         return cls(score=s.score, count=s.count, title=s.title, submitted_at=utc(s.submitted_at),
                    hide_points=s.hide_points, outcome=outcome)
 
+    @strawberry.field(description="The rating level the score falls in: the highest whose points the score "
+                                  "reaches (as masteryDistribution buckets it), with its mastery flag "
+                                  "and colour as Outcome.ratings gives them; null without a score or below every "
+                                  "level.")
+    async def rating(self, info: strawberry.Info) -> Optional[Rating]:
+        level = (await self.outcome.effective_scoring(info)).level_of(self.score)
+        return None if level is None else Rating.from_level(level)
+
 
 async def course_outcomes(info, course_id: int, outcome_ids: list[int]) -> dict[int, Outcome]:
     """One Outcome object per selected outcome, shared by every score that names it."""
@@ -45,12 +55,41 @@ async def course_outcomes(info, course_id: int, outcome_ids: list[int]) -> dict[
     return {r.id: Outcome.from_row(r, course_id) for r in rows}
 
 
+@strawberry.type(description="The state of one of a student's enrollments: Canvas's rollup row per section.")
+class RollupEnrollment:
+    status: EnrollmentState = strawberry.field(description="Canvas's links.status for this section.")
+    _section_id: strawberry.Private[int]
+
+    @strawberry.field(description="The section.")
+    def section(self, info: strawberry.Info) -> Section:
+        return load_then(info.context.loaders.section_by_id, self._section_id, Section.from_row)
+
+
 @strawberry.type(description="One student's rollup: a score per outcome with results.")
 class Rollup:
     user: User = strawberry.field(description="The student.")
     scores: list[RollupScore] = strawberry.field(
         description="Scores of the outcomes the student has results for, in outcome display order.")
+    score_slots: list[Optional[RollupScore]] = strawberry.field(
+        description="One slot per selected outcome, in the order of RollupConnection.outcomes (the course's "
+                    "display order): the student's score, or null where they have none. A grid's row as is.")
+    enrollment_status: EnrollmentState = strawberry.field(
+        description="The student's best enrollment state among the sections in scope (ACTIVE, then INVITED, "
+                    "COMPLETED, INACTIVE): one active enrollment makes them ACTIVE. Per section: enrollments.")
+    enrollments: list[RollupEnrollment] = strawberry.field(
+        description="Each of the student's enrollments in scope with its state (Canvas repeats the rollup row "
+                    "per section with its links.status).")
     _section_ids: strawberry.Private[list[int]]
+
+    @classmethod
+    def from_row(cls, user: User, row: RollupRow, outcomes: dict[int, Outcome], order: list[int]) -> "Rollup":
+        """order: the selected outcome ids in display order (Selection.outcome_ids)."""
+        scores = {o: RollupScore.from_score(outcomes[o], s) for o, s in row.scores}
+        return cls(user=user, scores=list(scores.values()), score_slots=[scores.get(o) for o in order],
+                   enrollment_status=EnrollmentState(row.status),
+                   enrollments=[RollupEnrollment(status=EnrollmentState(state), _section_id=section)
+                                for section, state in row.enrollments],
+                   _section_ids=row.sections)
 
     @strawberry.field(description="The student's sections in scope (Canvas repeats the row per section).")
     async def sections(self, info: strawberry.Info) -> list[Section]:
@@ -136,8 +175,7 @@ async def mastery_distributions(info, sel: Selection, add_defaults: bool) -> lis
         e = await effective(info.context, row, sel.access.course_id)
         ratings = e.ratings
         points = [r["points"] for r in ratings]
-        colours = [c for _, c in rating_defaults(points, e.mastery_points)] \
-            if add_defaults and not e.from_course_scale else [r.get("color") for r in ratings]
+        colours = [level.color for level in e.levels(add_defaults)]
         buckets: list[list[int]] = [[] for _ in ratings]
         total = 0
         for uid, score in lists.get(row.id, []):

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.access import entry_point, visible_user
+from outcome_graph.resolvers.access import entry_point, sees_sis_id, visible_user
 
 if TYPE_CHECKING:
     from outcome_graph.schema.result import OutcomeResultConnection
@@ -23,10 +23,20 @@ class User:
     id: strawberry.ID = strawberry.field(description="The source system's user id.")
     name: str = strawberry.field(description="Display name.")
     sortable_name: str = strawberry.field(description="Name as sorted in gradebooks, e.g. 'Lovelace, Ada'.")
+    _sis_user_id: strawberry.Private[Optional[str]] = None
 
     @classmethod
     def from_row(cls, row: Any) -> "User":
-        return cls(id=strawberry.ID(str(row.id)), name=row.name, sortable_name=row.sortable_name)
+        return cls(id=strawberry.ID(str(row.id)), name=row.name, sortable_name=row.sortable_name,
+                   _sis_user_id=row.sis_user_id)
+
+    @strawberry.field(description="The SIS user id, for the user themself, admins and graders who see them "
+                                  "(a section-limited grader: students of their sections); null for anyone else "
+                                  "and for users without one.")
+    async def sis_user_id(self, info: strawberry.Info) -> Optional[str]:
+        if self._sis_user_id is None:
+            return None
+        return self._sis_user_id if await sees_sis_id(info.context, int(self.id)) else None
 
     @strawberry.field(description="This student's rollup in a course (what Course.outcomeRollups gives for "
                                   "userIds: [this user]); null when they are not a student there. Lets other "
@@ -42,7 +52,7 @@ class User:
     async def outcome_results(self, info: strawberry.Info, course_id: strawberry.ID,
                               outcome_ids: Optional[list[strawberry.ID]] = None,
                               include_hidden: Optional[bool] = False, first: Optional[int] = 10,
-                              after: Optional[str] = None) -> ResultsRef:
+                              after: Optional[str] = None) -> Optional[ResultsRef]:
         from outcome_graph.resolvers.user_results import user_results_page
         from outcome_graph.schema.result import result_connection
 

@@ -299,7 +299,8 @@ async def all_results(api) -> list[tuple[list, str]]:
 async def test_result_cursors_page_after_their_key_or_fail_clearly(api, after, first):
     body = await post(api, RESULT_PAGE, {"after": after, "first": first})
     if body.get("errors"):
-        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and body["data"]["course"] is None
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert body["data"] == {"course": {"outcomeResults": None}}  # partial results: the course survives
         return
     key = decode(after)[1:]
     ordered = await all_results(api)
@@ -321,7 +322,8 @@ async def test_rollup_cursors_page_after_their_key_or_fail_clearly(api, sort, or
     after = data.draw(st.one_of(cursors(), typed), "after")
     body = await post(api, ROLLUP_PAGE, {"after": after, "sort": sort, "order": order, "first": first})
     if body.get("errors"):
-        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT" and body["data"]["course"] is None
+        assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+        assert body["data"] == {"course": {"outcomeRollups": None}}  # partial results: the course survives
         return
     full = (await post(api, ROLLUP_PAGE, {"sort": sort, "order": order, "first": 100}))["data"]["course"]
     everyone = [e["node"]["user"]["id"] for e in full["outcomeRollups"]["edges"]]

@@ -101,4 +101,4 @@ async def test_errors(api):
     for variables, message, code in cases:
         body = (await api.raw(QUERY, variables, token=api.tokens["teacher"])).json()
         assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [(message, code)], variables
-        assert body["data"] == {"course": None}
+        assert body["data"] == {"course": {"contributingScores": None}}

@@ -354,8 +354,8 @@ async def test_course_mastery_scale_set_used_and_removed(api):
     assert data["recordOutcomeResults"][0]["percent"] == 0.75  # 3 / the scale's 4 points (spec §2.2)
     assert data["recordOutcomeResults"][0]["mastery"] is True
     data = await api.query(SCALE, {"r": None}, as_="teacher")
-    assert data["setCourseMasteryScale"]["outcomes"][0]["ratings"][0] == {"points": 4.0, "mastery": None,
-                                                                          "color": None}
+    assert data["setCourseMasteryScale"]["outcomes"][0]["ratings"][0] == {"points": 4.0, "mastery": False,
+                                                                          "color": "2B7ABC"}  # the outcome's own
     assert (await versions(api))[0] == scoring + 2
 
 

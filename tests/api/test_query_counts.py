@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import update
 
 from outcome_graph.db import models as m
+from outcome_graph.db.tokens import create_token
 from tests.api.course_builder import CourseBuilder
 
 STUDENTS, OUTCOMES = 120, 50
@@ -57,8 +58,8 @@ def ids(values) -> list[str]:
 # a page of many results finds the deeper keys already cached and costs one statement *less* than a page of one.
 RESULTS = """query($first: Int, $outcomeIds: [ID!], $userIds: [ID!]) { course(id: 1) {
   outcomeResults(first: $first, outcomeIds: $outcomeIds, userIds: $userIds) { totalCount
-    edges { cursor node { id score percent submittedOrAssessedAt
-      user { id name sortableName }
+    edges { cursor node { id score percent submittedOrAssessedAt posted visibleToStudent
+      user { id name sortableName sisUserId }
       outcome { id title pointsPossible masteryPoints calculationMethod ratings { points }
                 group { id title parent { id } } path { parts { name } } }
       alignment { id name assetString outcome { id } }
@@ -72,15 +73,21 @@ ROLLUPS = """query($first: Int, $outcomeIds: [ID!], $sortBy: RollupSortBy, $user
   outcomeRollups(first: $first, outcomeIds: $outcomeIds, sortBy: $sortBy, sortOutcomeId: "5003",
                  userIds: $userIds) { totalCount
     outcomes(ratingPercents: true) { id ratings { percent } }
-    edges { cursor node { user { id name } sections { id name }
-      scores { score count title submittedAt hidePoints outcome { id } } } } } } }"""
+    edges { cursor node { user { id name sisUserId } sections { id name } enrollmentStatus
+      enrollments { status section { id } } scoreSlots { score }
+      scores { score count title submittedAt hidePoints outcome { id } rating { points mastery color } } } } } } }"""
 
 AGGREGATES = """query($userIds: [ID!]) { course(id: 1) {
-  outcomeRollupAggregate(userIds: $userIds) { scores { score count outcome { id title ratings { points } } } }
+  outcomeRollupAggregate(userIds: $userIds) {
+    scores { score count rating { points } outcome { id title ratings { points } } } }
   masteryDistribution(userIds: $userIds) { totalStudents outcome { id } ratings { count studentIds } } } }"""
 
+ME = """{ me { isAdmin user { id } enrollments { course { id name } section { id } role state observedUser { id } }
+  courses { course { id } roles grader changesScoring gradedSections { id } } } }"""
+
 CONTRIBUTING = """query($userIds: [ID!]) { course(id: 1) { contributingScores(outcomeId: "5002", userIds: $userIds) {
-  outcome { id } alignments { alignmentId associatedAssetName } scores { userId alignmentId score user { name } } } } }"""
+  outcome { id } alignments { alignmentId associatedAssetName }
+  scores { userId alignmentId score user { name } alignment { id name } } } } }"""
 
 
 async def counts(api, query: str, cases: dict[str, dict], as_: str = "teacher") -> dict[str, int]:
@@ -133,3 +140,23 @@ async def test_statements_do_not_grow_with_results_outcomes_or_students(big):
     report = "\n".join(f"{name}: {measured}" for name, measured in groups.items())
     print(f"\nstatements per request ({big.engine.dialect.name}):\n{report}")
     assert all(len(set(measured.values())) == 1 for measured in groups.values()), report
+
+
+async def test_me_costs_the_same_for_one_course_or_many(empty_api):
+    """Query.me lists the viewer's enrollments and courses: its statements do not grow with them."""
+    for course_id in range(1, 7):  # user 2 takes part in six courses in several roles, user 3 in one
+        c = CourseBuilder(course_id=course_id, name=f"Course {course_id}")
+        section = c.section(10 * course_id)
+        student = c.student(100 + course_id, f"Student {course_id}", section)
+        c.user(2, "Many Courses")
+        c.enroll(2, section, "ta" if course_id % 2 else "teacher", limit_to_section=course_id % 3 == 0)
+        c.enroll(2, section, "observer", associated_user_id=student)
+        if course_id == 1:
+            c.user(3, "One Course")
+            c.enroll(3, section, "observer", associated_user_id=student)
+        await c.load(empty_api)
+    empty_api.tokens["one"] = await create_token(empty_api.engine, user_id=3)
+    empty_api.tokens["many"] = await create_token(empty_api.engine, user_id=2)
+    one = await counts(empty_api, ME, {"one course": {}}, as_="one")
+    many = await counts(empty_api, ME, {"six courses": {}}, as_="many")
+    assert one["one course"] == many["six courses"], (one, many)

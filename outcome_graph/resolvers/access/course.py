@@ -86,6 +86,11 @@ class CourseAccess:
         if not all(self.may_name(u) for u in wanted):
             raise Forbidden(NOT_AUTHORIZED_GRADES)
 
+    @property
+    def sees_posting(self) -> bool:
+        """Whether a result is posted and whether its student sees it: for those who see hidden ones."""
+        return self.sees_hidden
+
     def sees_alignment(self, asset) -> bool:
         return bool(asset.published) or self.sees_unpublished
 
@@ -96,6 +101,12 @@ class CourseAccess:
         if self.grader_sections is not None:
             conds.append(e.section_id.in_(self.grader_sections))
         return select(e.user_id).where(*conds)
+
+
+def student_sees(*, hidden: bool, held_back: bool) -> bool:
+    """Whether a result shows to its student (and their observers): not hidden, not held back by a manual post
+    policy. The one rule; db.results.counted(include_muted=False) is its SQL form."""
+    return not hidden and not held_back
 
 
 def require_viewer(ctx):
@@ -166,7 +177,9 @@ async def require_teacher(ctx, course_id: int) -> CourseAccess:
 async def readable_courses(ctx, course_ids) -> list[int]:
     """The courses among course_ids the viewer takes part in (any, for an admin), in the order given."""
     readable = []
-    for course_id in dict.fromkeys(course_ids):
+    course_ids = list(dict.fromkeys(course_ids))
+    await ctx.loaders.course_by_id.load_many(course_ids)  # one statement, not one per course
+    for course_id in course_ids:
         try:
             await course_access(ctx, course_id)
         except NotFound:

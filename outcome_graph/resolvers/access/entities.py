@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from outcome_graph.db import jobs
 from outcome_graph.resolvers.access.course import (course_access, live_enrollments, not_found, readable_courses,
-                                                   require_viewer, student_sections)
+                                                   require_viewer, student_sections, student_sees)
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.users import resolve_user_ids
 
 MAX_JOB_ID = 2**31 - 1  # rollup_jobs.id is a 32-bit INTEGER (db/models.py)
+
+
+async def _relation(ctx, user_id: int) -> tuple[bool, bool]:
+    """(the viewer grades them, the viewer observes them) in some course both take part in."""
+    theirs = live_enrollments(await ctx.loaders.enrollments_by_user.load(user_id))
+    sections: dict[int, set[int]] = {}
+    for e in theirs:
+        sections.setdefault(e.course_id, set()).add(e.section_id)
+    graded = observed = False
+    for course_id in await readable_courses(ctx, sections):
+        access = await course_access(ctx, course_id)
+        graded = graded or access.sees_sections(sections[course_id])
+        observed = observed or user_id in access.observed
+    return graded, observed
 
 
 async def visible_user(ctx, raw_id, *, strict: bool = False):
@@ -19,20 +33,19 @@ async def visible_user(ctx, raw_id, *, strict: bool = False):
     viewer = require_viewer(ctx)
     [user_id] = await resolve_user_ids(ctx, [raw_id])
     row = None if user_id is None else await ctx.loaders.user_by_id.load(user_id)
-    if row is not None and not (viewer.is_admin or viewer.user_id == user_id):
-        theirs = live_enrollments(await ctx.loaders.enrollments_by_user.load(user_id))
-        sections: dict[int, set[int]] = {}
-        for e in theirs:
-            sections.setdefault(e.course_id, set()).add(e.section_id)
-        for course_id in await readable_courses(ctx, sections):
-            access = await course_access(ctx, course_id)
-            if access.sees_sections(sections[course_id]) or user_id in access.observed:
-                break
-        else:
-            row = None
+    if row is not None and not (viewer.is_admin or viewer.user_id == user_id) and not any(
+            await _relation(ctx, user_id)):
+        row = None
     if row is None and strict:
         raise not_found("user")
     return row
+
+
+async def sees_sis_id(ctx, user_id: int) -> bool:
+    """A user's SIS id: for themself, admins and graders who see them in a course both take part in; not for
+    observers or fellow students."""
+    viewer = require_viewer(ctx)
+    return viewer.is_admin or viewer.user_id == user_id or (await _relation(ctx, user_id))[0]
 
 
 async def outcome_scope(ctx, outcome_id: int) -> int | None:
@@ -82,9 +95,29 @@ async def visible_result(ctx, raw_id):
     access = await course_access(ctx, row.course_id)
     if not access.may_read_student(row.user_id, await student_sections(ctx, row.course_id, row.user_id)):
         return None
-    if not access.sees_hidden and (row.hidden or (row.post_policy == "manual" and not row.posted)):
+    if not access.sees_hidden and not student_sees(hidden=row.hidden, held_back=_held_back(row, row.post_policy)):
         return None
     return row
+
+
+def _held_back(row, post_policy: str) -> bool:
+    return post_policy == "manual" and not row.posted
+
+
+class Posting(NamedTuple):
+    posted: bool  # false while a manual post policy holds the result back
+    visible_to_student: bool
+
+
+async def result_posting(ctx, row) -> Posting | None:
+    """Whether a result (a row the viewer already reads) is posted and shows to its student: for those who see
+    hidden and unposted results (graders); None for everyone else."""
+    if not (await course_access(ctx, row.course_id)).sees_posting:
+        return None
+    alignment = await ctx.loaders.alignment_by_id.load(row.alignment_id)
+    asset = await ctx.loaders.asset_by_id.load(alignment.asset_id)
+    held_back = _held_back(row, asset.post_policy)
+    return Posting(not held_back, student_sees(hidden=bool(row.hidden), held_back=held_back))
 
 
 async def load_job(ctx, job_id: int):
