@@ -119,7 +119,7 @@ class Prober:
             if code == "INTERNAL_SERVER_ERROR" or code is None:
                 tally.found.append(Discrepancy("internal error", str(path[0]), self.v, json.dumps(path),
                                                "a coded error or data", e.get("message")))
-            if len(path) == 1:
+            if len(path) == 1 or _only_field_refused(data.get(path[0]), path):
                 refused.add(path[0])
         for p in self.probes:
             value = REFUSED if p.alias in refused or "*" in refused else data.get(p.alias)
@@ -437,5 +437,14 @@ def _shown(value):
     return REFUSED if value is None else {"shown"}
 
 
+def _only_field_refused(value, path: list) -> bool:
+    """A probe asking one field of its parent (course(id) { outcomeResults ... }) whose field was refused: the
+    parent survives with that field null (partial results), which refuses the probe as a null parent would."""
+    return len(path) == 2 and isinstance(value, dict) and list(value) == [path[1]] and value[path[1]] is None
+
+
 def _nodes(value, name: str):
-    return REFUSED if value is REFUSED else {int(e["node"]["id"]) for e in value[name]["edges"]}
+    """The ids of a connection's nodes; REFUSED when it or its parent is null (refused, partial results)."""
+    if value is REFUSED or value[name] is None:
+        return REFUSED
+    return {int(e["node"]["id"]) for e in value[name]["edges"]}
