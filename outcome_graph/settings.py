@@ -25,11 +25,17 @@ class Settings:
     job_backoff_seconds: float = 10.0  # a failed job is retried after this x 2**attempts
     max_depth: int = 15
     max_aliases: int = 30
+    max_directives: int = 50
     max_tokens: int = 5000
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = 1_000_000  # a request body, and a WebSocket message
+    max_header_bytes: int = 16_384  # all request headers together (names and values)
     max_cost: int = 50_000
+    max_representations: int = 1_000  # `_entities` representations in one request
+    max_socket_operations: int = 20  # operations running at once on one WebSocket
     max_page_size: int = 100  # Canvas's maximum per_page (spec §3.6)
     response_cache_size: int = 64  # query results kept per process, keyed by data version; 0 disables
+    response_cache_bytes: int = 32_000_000  # and their encoded size together
+    parse_cache_bytes: int = 8_000_000  # query texts kept with their parsed documents
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     sql_echo: bool = False
     # Python's collector runs every 700 allocations by default, and a large page allocates hundreds of
@@ -55,11 +61,17 @@ class Settings:
             "JOB_BACKOFF_SECONDS": ("job_backoff_seconds", float),
             "MAX_DEPTH": ("max_depth", int),
             "MAX_ALIASES": ("max_aliases", int),
+            "MAX_DIRECTIVES": ("max_directives", int),
             "MAX_TOKENS": ("max_tokens", int),
             "MAX_BODY_BYTES": ("max_body_bytes", int),
+            "MAX_HEADER_BYTES": ("max_header_bytes", int),
             "MAX_COST": ("max_cost", int),
+            "MAX_REPRESENTATIONS": ("max_representations", int),
+            "MAX_SOCKET_OPERATIONS": ("max_socket_operations", int),
             "MAX_PAGE_SIZE": ("max_page_size", int),
             "RESPONSE_CACHE_SIZE": ("response_cache_size", int),
+            "RESPONSE_CACHE_BYTES": ("response_cache_bytes", int),
+            "PARSE_CACHE_BYTES": ("parse_cache_bytes", int),
             "CORS_ORIGINS": ("cors_origins", lambda v: tuple(o.strip() for o in v.split(",") if o.strip())),
             "SQL_ECHO": ("sql_echo", _bool),
             "GC_THRESHOLD": ("gc_threshold", lambda v: tuple(int(x) for x in v.split(",")) if v.strip() else None),
