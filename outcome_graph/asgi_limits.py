@@ -1,5 +1,6 @@
-"""Bounds on what a client sends outside a request body, checked before the app reads any of it: all
-request headers together (HTTP and the WebSocket handshake) and each WebSocket message."""
+"""Bounds on what a client sends outside a request body, checked before the app reads any of it: the
+request head (headers and the URL's query string, HTTP and the WebSocket handshake) and each WebSocket
+message."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ def limit_body(message: str, limit: str, maximum: int) -> bytes:
 
 
 class ClientLimitsMiddleware:
-    """ASGI middleware: headers over `max_header_bytes` get 431 with a GraphQL error (a WebSocket handshake is
+    """ASGI middleware: a head over `max_header_bytes` gets 431 with a GraphQL error (a WebSocket handshake is
     refused); a WebSocket message over `max_message_bytes` closes the socket with 1009 before the app sees it."""
 
     def __init__(self, app, max_header_bytes: int, max_message_bytes: int):
@@ -26,7 +27,8 @@ class ClientLimitsMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        if sum(len(name) + len(value) for name, value in scope.get("headers") or ()) > self.max_header_bytes:
+        head = len(scope.get("query_string") or b"") + sum(len(k) + len(v) for k, v in scope.get("headers") or ())
+        if head > self.max_header_bytes:
             return await self._refuse_headers(scope, receive, send)
         if scope["type"] == "http":
             return await self.app(scope, receive, send)
@@ -59,7 +61,8 @@ class ClientLimitsMiddleware:
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
             return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-        body = limit_body(f"Request headers exceed the limit of {self.max_header_bytes} bytes.", "headerBytes",
+        body = limit_body(f"Request headers and query string exceed the limit of {self.max_header_bytes} bytes.",
+                          "headerBytes",
                           self.max_header_bytes)
         await send({"type": "http.response.start", "status": 431,
                     "headers": [(b"content-type", b"application/json"),

@@ -27,6 +27,7 @@ class Settings:
     max_aliases: int = 30
     max_directives: int = 50
     max_tokens: int = 5000
+    max_query_length: int = 100_000  # characters of a query text
     max_body_bytes: int = 1_000_000  # a request body, and a WebSocket message
     max_header_bytes: int = 16_384  # all request headers together (names and values)
     max_cost: int = 50_000
@@ -63,6 +64,7 @@ class Settings:
             "MAX_ALIASES": ("max_aliases", int),
             "MAX_DIRECTIVES": ("max_directives", int),
             "MAX_TOKENS": ("max_tokens", int),
+            "MAX_QUERY_LENGTH": ("max_query_length", int),
             "MAX_BODY_BYTES": ("max_body_bytes", int),
             "MAX_HEADER_BYTES": ("max_header_bytes", int),
             "MAX_COST": ("max_cost", int),

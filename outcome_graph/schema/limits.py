@@ -176,6 +176,9 @@ def budget_then_validation(settings: Settings):
     class BudgetedValidation(ValidationCache):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
+            if context.pre_execution_errors:  # the text was refused while parsing (document.py)
+                yield
+                return
             errors = over_budget(context.schema._schema, context.graphql_document, context.variables, settings)
             if errors:
                 context.pre_execution_errors = errors

@@ -82,30 +82,54 @@ def settings(database_url) -> Settings:
                     response_cache_bytes=200_000, parse_cache_bytes=300_000)
 
 
-async def test_a_long_query_is_refused_after_max_tokens_tokens_and_parsed_once(api, monkeypatch):
-    """Finding 2: 300,000 tokens (900 KB) were parsed without the limit by the response cache first."""
-    lexed = 0
+@pytest.fixture
+def lexed(monkeypatch) -> list[int]:
+    """Tokens graphql-core's parser reads (about 10 us each)."""
+    count = [0]
     advance = Parser.advance_lexer
 
     def counting(self, *args, **kwargs):
-        nonlocal lexed
-        lexed += 1
+        count[0] += 1
         return advance(self, *args, **kwargs)
 
     monkeypatch.setattr(Parser, "advance_lexer", counting)
+    return count
+
+
+async def test_a_long_query_is_refused_before_the_parser_reads_it(api, lexed):
+    """Finding 2: 300,000 tokens (900 KB) were parsed without the limit by the response cache first."""
     query = "{ " + " ".join(["a"] * 300_000) + " }"
     assert len(query) > 600_000
     sent, response = await statements(api, api.raw(query, token=api.tokens["teacher"]))
-    assert refusal(response.json(), "tokens")["code"] == "BAD_USER_INPUT"
-    assert 5_000 < lexed <= 5_002  # one parse, stopped at the limit
+    assert refusal(response.json(), "tokens") == {"code": "BAD_USER_INPUT", "limit": "tokens", "max": 5_000}
+    assert lexed == [0]
     assert sent <= 1  # the token lookup at most: no data-version probe, no resolver
+
+
+async def test_a_long_string_literal_is_refused_by_the_length_limit(api, lexed):
+    """A 900 KB string is one token, yet the parser reads it character by character (~0.3 s)."""
+    query = '{ course(id: "' + "1" * 900_000 + '") { name } }'
+    body = (await api.raw(query, token=api.tokens["teacher"])).json()
+    assert refusal(body, "queryLength") == {"code": "BAD_USER_INPUT", "limit": "queryLength", "max": 100_000,
+                                            "found": len(query)}
+    assert lexed == [0]
+
+
+@pytest.mark.parametrize("line", ["# a comment\n", '#\n{ __type(name: "Query") { name } }\n'])
+async def test_the_token_count_before_parsing_is_the_parsers(api, line):
+    """The scan that refuses early counts as graphql-core does (comments count): 5,000 pass, 5,001 do not."""
+    query = '{ __type(name: "Query") { name } }'  # 11 tokens
+    head = "# a comment\n" * (5_000 - 11)
+    ok = await api.raw(head + query)
+    assert ok.json()["data"] == {"__type": {"name": "Query"}}
+    refusal((await api.raw(line + head + query)).json(), "tokens")
 
 
 async def test_parsed_documents_and_cached_answers_are_bounded_in_bytes(api):
     """Finding 2/3: 1,024 query texts of up to 1 MB each were kept; cached answers were bounded by count only."""
     app_schema = None
     for i in range(12):
-        padding = "#" + "x" * 100_000 + "\n"  # a comment: no tokens, all bytes
+        padding = "#" + "x" * 60_000 + "\n"  # a comment: one token, many bytes
         body = await api.query(padding + f'{{ course(id: 1) {{ n{i}: name outcomes {{ id title description }} }} }}',
                                as_="teacher")
         assert body["course"]["outcomes"]
@@ -148,9 +172,11 @@ async def test_request_headers_are_bounded_before_the_token_is_looked_up(api):
     sent, response = await statements(api, api.raw("{ viewer { name } }", token="x" * 100_000))
     assert response.status_code == 431
     assert response.json() == {"errors": [{
-        "message": "Request headers exceed the limit of 16384 bytes.",
+        "message": "Request headers and query string exceed the limit of 16384 bytes.",
         "extensions": {"code": "BAD_USER_INPUT", "limit": "headerBytes", "max": 16_384}}]}
     assert sent == 0
+    long_get = await api.client.get("/graphql", params={"query": "{ __typename }", "x": "y" * 20_000})
+    assert long_get.status_code == 431 and long_get.json()["errors"][0]["extensions"]["limit"] == "headerBytes"
     ok = await api.raw("{ viewer { id } }", token=api.tokens["teacher"])
     assert ok.status_code == 200 and ok.json()["data"]["viewer"]["id"] == "1"
 
@@ -259,7 +285,12 @@ async def test_the_budget_applies_to_operations_over_a_socket(settings):
             errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
             assert [e["extensions"] for e in errors] == [
                 {"code": "BAD_USER_INPUT", "limit": "cost", "max": 50_000, "found": cost}]
-            await _send(ws, {"id": "2", "type": "subscribe", "payload": {"query": "{ viewer { id } }"}})
-            while (msg := await _receive(ws))["id"] != "2":
+            await _send(ws, {"id": "2", "type": "subscribe", "payload": {"query": "{ " + "a " * 6_000 + "}"}})
+            msg = await _receive(ws)
+            errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
+            assert [(msg["id"], e["extensions"]) for e in errors] == [
+                ("2", {"code": "BAD_USER_INPUT", "limit": "tokens", "max": 5_000})]
+            await _send(ws, {"id": "3", "type": "subscribe", "payload": {"query": "{ viewer { id } }"}})
+            while (msg := await _receive(ws))["id"] != "3":
                 pass
             assert msg["payload"] == {"data": {"viewer": {"id": "1"}}}  # the socket carries on
