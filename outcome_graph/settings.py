@@ -30,7 +30,7 @@ class Settings:
     max_query_length: int = 100_000  # characters of a query text
     max_body_bytes: int = 1_000_000  # a request body, and a WebSocket message
     max_header_bytes: int = 16_384  # all request headers together (names and values)
-    max_cost: int = 50_000
+    max_cost: int = 100_000  # a full page of 100 rollups with 50 outcomes' scores costs about 50,000
     max_representations: int = 1_000  # `_entities` representations in one request
     max_socket_operations: int = 20  # operations running at once on one WebSocket
     max_page_size: int = 100  # Canvas's maximum per_page (spec §3.6)

@@ -28,6 +28,7 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
+from graphql.validation.rules.max_introspection_depth_rule import MaxIntrospectionDepthRule
 from strawberry.extensions import ValidationCache
 
 from outcome_graph.settings import Settings
@@ -107,8 +108,13 @@ class _Measurer:
     def field(self, node: FieldNode, parent_type, page: int | None) -> Measure:
         definition = (getattr(parent_type, "fields", None) or {}).get(node.name.value)
         own = Measure(depth=1, aliases=int(node.alias is not None), cost=1)
-        if definition is None or node.selection_set is None:
+        if node.selection_set is None:
             return own
+        if definition is None:
+            # Introspection (`__schema`, `__type`; or an unknown field, which validation refuses): depth,
+            # aliases and directives count, cost does not (it reads the schema, not data; as in GraphQL Armor).
+            child = self.selections(node, None, None)
+            return Measure(1 + child.depth, own.aliases + child.aliases, child.directives, child.representations, 1)
         count, representations = 1, 0
         if node.name.value == ENTITIES:
             count = representations = self._representations(node)
@@ -184,6 +190,9 @@ def budget_then_validation(settings: Settings):
                 context.pre_execution_errors = errors
                 yield
             else:
+                # Introspection is free of cost above, and its lists nest: graphql-core's recommended rule
+                # bounds __Type.fields / interfaces / possibleTypes / inputFields nesting to three.
+                context.validation_rules = (*context.validation_rules, MaxIntrospectionDepthRule)
                 yield from super().on_validate()
 
     return lambda: BudgetedValidation(maxsize=1024)

@@ -10,6 +10,7 @@ import json
 
 import httpx
 import pytest
+from graphql import get_introspection_query
 from graphql.language.parser import Parser
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -54,7 +55,7 @@ async def test_fragment_fan_out_is_measured_once_per_fragment_and_refused(api, l
     """Finding 1: 550 bytes expanding to millions of fields (4**59 at 60 levels: only a linear walk ends)."""
     query, cost = fan_out(levels)
     sent, response = await statements(api, api.raw(query))  # anonymous: no token lookup either
-    assert refusal(response.json(), "cost") == {"code": "BAD_USER_INPUT", "limit": "cost", "max": 50_000,
+    assert refusal(response.json(), "cost") == {"code": "BAD_USER_INPUT", "limit": "cost", "max": 100_000,
                                                 "found": cost}
     assert sent == 0
 
@@ -160,8 +161,8 @@ async def test_entities_are_counted_as_representations_times_their_selection(api
     assert sent == baseline
     # written in the document, counted the same
     literal = ENTITIES.replace("query($r: [_Any!]!) ", "").replace(
-        "$r", "[" + ", ".join(['{__typename: "User", id: "101"}'] * 130) + "]")
-    assert refusal((await api.raw(literal, token=token)).json(), "cost")["found"] == 130 * (1 + 1 + 100 * 4)
+        "$r", "[" + ", ".join(['{__typename: "User", id: "101"}'] * 260) + "]")
+    assert refusal((await api.raw(literal, token=token)).json(), "cost")["found"] == 260 * (1 + 1 + 100 * 4)
     # a gateway's ordinary batch still runs
     data = await api.query(ENTITIES, {"r": many[:3]}, as_="teacher")
     assert len(data["_entities"]) == 3 and data["_entities"][0]["outcomeResults"]["edges"]
@@ -284,7 +285,7 @@ async def test_the_budget_applies_to_operations_over_a_socket(settings):
             msg = await _receive(ws)
             errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
             assert [e["extensions"] for e in errors] == [
-                {"code": "BAD_USER_INPUT", "limit": "cost", "max": 50_000, "found": cost}]
+                {"code": "BAD_USER_INPUT", "limit": "cost", "max": 100_000, "found": cost}]
             await _send(ws, {"id": "2", "type": "subscribe", "payload": {"query": "{ " + "a " * 6_000 + "}"}})
             msg = await _receive(ws)
             errors = msg["payload"] if msg["type"] == "error" else msg["payload"]["errors"]
@@ -294,3 +295,14 @@ async def test_the_budget_applies_to_operations_over_a_socket(settings):
             while (msg := await _receive(ws))["id"] != "3":
                 pass
             assert msg["payload"] == {"data": {"viewer": {"id": "1"}}}  # the socket carries on
+
+
+async def test_introspection_is_free_of_cost_but_its_lists_cannot_nest(api):
+    """GraphiQL's and gateways' introspection query passes; nesting __Type.fields (60 types x their fields x
+    ...) is refused by graphql-core's recommended rule, since the cost above does not count introspection."""
+    full = (await api.raw(get_introspection_query(descriptions=True))).json()
+    assert "errors" not in full and full["data"]["__schema"]["queryType"]["name"] == "Query"
+    deep = "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }"
+    body = (await api.raw(deep)).json()
+    assert {e["extensions"]["code"] for e in body["errors"]} == {"GRAPHQL_VALIDATION_FAILED"}
+    assert body.get("data") is None
