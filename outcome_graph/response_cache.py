@@ -6,8 +6,6 @@ is served from memory. Any replica reads the version from the database, so none 
 
 from __future__ import annotations
 
-from typing import Any
-
 import orjson
 from graphql import DocumentNode, FieldNode, InlineFragmentNode, OperationDefinitionNode
 from sqlalchemy import func, select
