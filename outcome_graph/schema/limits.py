@@ -28,7 +28,6 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from graphql.validation.rules.max_introspection_depth_rule import MaxIntrospectionDepthRule
 from strawberry.extensions import ValidationCache
 
 from outcome_graph.settings import Settings
@@ -112,7 +111,8 @@ class _Measurer:
             return own
         if definition is None:
             # Introspection (`__schema`, `__type`; or an unknown field, which validation refuses): depth,
-            # aliases and directives count, cost does not (it reads the schema, not data; as in GraphQL Armor).
+            # aliases and directives count, cost does not (it reads the schema, not data; as in GraphQL Armor);
+            # graphql-core's MaxIntrospectionDepthRule, among the specified rules, bounds how its lists nest.
             child = self.selections(node, None, None)
             return Measure(1 + child.depth, own.aliases + child.aliases, child.directives, child.representations, 1)
         count, representations = 1, 0
@@ -190,9 +190,6 @@ def budget_then_validation(settings: Settings):
                 context.pre_execution_errors = errors
                 yield
             else:
-                # Introspection is free of cost above, and its lists nest: graphql-core's recommended rule
-                # bounds __Type.fields / interfaces / possibleTypes / inputFields nesting to three.
-                context.validation_rules = (*context.validation_rules, MaxIntrospectionDepthRule)
                 yield from super().on_validate()
 
     return lambda: BudgetedValidation(maxsize=1024)

@@ -298,8 +298,8 @@ async def test_the_budget_applies_to_operations_over_a_socket(settings):
 
 
 async def test_introspection_is_free_of_cost_but_its_lists_cannot_nest(api):
-    """GraphiQL's and gateways' introspection query passes; nesting __Type.fields (60 types x their fields x
-    ...) is refused by graphql-core's recommended rule, since the cost above does not count introspection."""
+    """GraphiQL's and gateways' introspection query passes the cost limit, which does not count introspection;
+    nesting __Type.fields (60 types x their fields x ...) stays refused, by graphql-core's own rule."""
     full = (await api.raw(get_introspection_query(descriptions=True))).json()
     assert "errors" not in full and full["data"]["__schema"]["queryType"]["name"] == "Query"
     deep = "{ __schema { types { fields { type { fields { type { fields { type { fields { name } } } } } } } } } }"
