@@ -36,7 +36,7 @@ class Settings:
     max_page_size: int = 100  # Canvas's maximum per_page (spec §3.6)
     response_cache_size: int = 64  # query results kept per process, keyed by data version; 0 disables
     response_cache_bytes: int = 32_000_000  # and their encoded size together
-    parse_cache_bytes: int = 8_000_000  # query texts kept with their parsed documents
+    parse_cache_bytes: int = 64_000_000  # parsed documents kept (text + ~400 bytes a token)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     sql_echo: bool = False
     # Python's collector runs every 700 allocations by default, and a large page allocates hundreds of

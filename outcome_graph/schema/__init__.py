@@ -32,7 +32,7 @@ class Schema(strawberry.federation.Schema):
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
     documents = Documents(settings.max_tokens, settings.max_query_length, settings.parse_cache_bytes)
-    extensions = [ErrorCodes, SharedReads, parse_once(documents), budget_then_validation(settings)]
+    extensions = [ErrorCodes, SharedReads, parse_once(documents), budget_then_validation(settings, documents)]
     if not settings.introspection:
         from strawberry.extensions import DisableIntrospection
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sys
+import weakref
 from collections.abc import Iterator
 
 from graphql import (
@@ -19,11 +20,13 @@ from graphql import (
     parse,
 )
 from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
 
 from outcome_graph.lru import BoundedLRU
 from outcome_graph.schema.limits import limit_error
 
 MAX_DOCUMENTS = 1024
+TOKEN_BYTES = 400  # a parsed document's memory per token (tokens are kept for locations, and its nodes)
 # GraphQL's lexical grammar: an ignored run (whitespace, commas, BOM) or one token (the `t` group; a comment
 # counts, as graphql-core's limit counts it). Possessive repeats never backtrack and every alternative
 # matches (an unterminated string runs to the end of its line), so the scan is linear in the text.
@@ -53,12 +56,14 @@ def too_many_tokens(limit: int) -> GraphQLError:
 
 
 class Documents:
-    """Parsed documents kept by query text, bounded in entries and in the texts' bytes."""
+    """Parsed documents kept by query text, bounded in entries and in bytes (text and tokens), and each one's
+    validation errors for as long as the document lives (keyed by identity: hashing a document walks it)."""
 
     def __init__(self, max_tokens: int, max_length: int, max_bytes: int):
         self.max_tokens = max_tokens
         self.max_length = max_length
         self.cache = BoundedLRU(MAX_DOCUMENTS, max_bytes)
+        self.validated: dict[int, tuple[weakref.ref, tuple, list[GraphQLError]]] = {}
 
     def parse(self, query: str) -> DocumentNode:
         """The document, or GraphQLError (a limit's, or a syntax error), which is not kept.
@@ -72,8 +77,27 @@ class Documents:
             if len(query) > self.max_length:
                 raise limit_error("queryLength", self.max_length, len(query))
             document = parse(query, max_tokens=self.max_tokens)  # the scan's backstop: the same limit, exactly
-            self.cache.put(query, document, sys.getsizeof(query))
+            self.cache.put(query, document, sys.getsizeof(query) + TOKEN_BYTES * _tokens(document))
         return document
+
+    def validate(self, schema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
+        """Strawberry's validation of `document`, run once while the document is kept."""
+        key = id(document)
+        entry = self.validated.get(key)
+        if entry is not None and entry[0]() is document and entry[1] == rules:
+            return entry[2]
+        errors = validate_document(schema, document, rules)
+        # The entry leaves with its document (the callback runs before its id can be reused).
+        self.validated[key] = (weakref.ref(document, lambda _, key=key: self.validated.pop(key, None)), rules,
+                               errors)
+        return errors
+
+
+def _tokens(document: DocumentNode) -> int:
+    count, token = 0, document.loc.start_token if document.loc else None
+    while token is not None:
+        count, token = count + 1, token.next
+    return count
 
 
 def _stand_in(allowed, operation_name: str | None) -> DocumentNode:

@@ -28,7 +28,7 @@ from graphql import (
     get_nullable_type,
     is_list_type,
 )
-from strawberry.extensions import ValidationCache
+from strawberry.extensions import SchemaExtension
 
 from outcome_graph.settings import Settings
 
@@ -176,20 +176,18 @@ def _first_exceeded(found: Measure, settings: Settings, node) -> GraphQLError | 
     return None
 
 
-def budget_then_validation(settings: Settings):
-    """The validation step: the budget first, then graphql-core's rules (cached) only for documents within it."""
+def budget_then_validation(settings: Settings, documents):
+    """The validation step: the budget first, then graphql-core's rules (once per kept document) only for
+    documents within it."""
 
-    class BudgetedValidation(ValidationCache):
+    class BudgetedValidation(SchemaExtension):
         def on_validate(self) -> Iterator[None]:
             context = self.execution_context
-            if context.pre_execution_errors:  # the text was refused while parsing (document.py)
-                yield
-                return
-            errors = over_budget(context.schema._schema, context.graphql_document, context.variables, settings)
-            if errors:
-                context.pre_execution_errors = errors
-                yield
-            else:
-                yield from super().on_validate()
+            if not context.pre_execution_errors:  # else the text was refused while parsing (document.py)
+                schema = context.schema._schema
+                errors = over_budget(schema, context.graphql_document, context.variables, settings)
+                context.pre_execution_errors = errors or documents.validate(schema, context.graphql_document,
+                                                                           tuple(context.validation_rules))
+            yield
 
-    return lambda: BudgetedValidation(maxsize=1024)
+    return BudgetedValidation
