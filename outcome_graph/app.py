@@ -108,7 +108,8 @@ class GraphQLView(GraphQL):
             return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                 request_data)
         # The budget before the data-version probe too (execution checks it again, for every transport).
-        errors = over_budget(self.schema._schema, document, request_data.variables, self.settings)
+        errors = over_budget(self.schema._schema, document, request_data.variables, self.settings,
+                             self.schema.documents.memo(document))
         if errors:
             return ExecutionResult(data=None, errors=errors)
         key = ResponseCache.key(await data_version(context.reader), context.viewer, query,

@@ -63,7 +63,7 @@ class Documents:
         self.max_tokens = max_tokens
         self.max_length = max_length
         self.cache = BoundedLRU(MAX_DOCUMENTS, max_bytes)
-        self.validated: dict[int, tuple[weakref.ref, tuple, list[GraphQLError]]] = {}
+        self.memos: dict[int, tuple[weakref.ref, dict]] = {}
 
     def parse(self, query: str) -> DocumentNode:
         """The document, or GraphQLError (a limit's, or a syntax error), which is not kept.
@@ -80,17 +80,22 @@ class Documents:
             self.cache.put(query, document, sys.getsizeof(query) + TOKEN_BYTES * _tokens(document))
         return document
 
+    def memo(self, document: DocumentNode) -> dict:
+        """What is known of `document` (its validation, its budget), for as long as it lives; keyed by identity,
+        since hashing a document walks all of it. The entry leaves with its document (the callback runs before
+        the id can be reused)."""
+        key = id(document)
+        entry = self.memos.get(key)
+        if entry is None or entry[0]() is not document:
+            entry = self.memos[key] = (weakref.ref(document, lambda _, key=key: self.memos.pop(key, None)), {})
+        return entry[1]
+
     def validate(self, schema, document: DocumentNode, rules: tuple) -> list[GraphQLError]:
         """Strawberry's validation of `document`, run once while the document is kept."""
-        key = id(document)
-        entry = self.validated.get(key)
-        if entry is not None and entry[0]() is document and entry[1] == rules:
-            return entry[2]
-        errors = validate_document(schema, document, rules)
-        # The entry leaves with its document (the callback runs before its id can be reused).
-        self.validated[key] = (weakref.ref(document, lambda _, key=key: self.validated.pop(key, None)), rules,
-                               errors)
-        return errors
+        memo = self.memo(document)
+        if ("validation", rules) not in memo:
+            memo["validation", rules] = validate_document(schema, document, rules)
+        return memo["validation", rules]
 
 
 def _tokens(document: DocumentNode) -> int:

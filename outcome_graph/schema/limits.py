@@ -74,6 +74,7 @@ class _Measurer:
         self.variables = variables if isinstance(variables, Mapping) else {}
         self.max_page = max_page
         self.memo: dict[tuple[str, int | None], Measure | None] = {}
+        self.read_variables = False  # whether a variable's value sized anything
 
     def operation(self, node: OperationDefinitionNode) -> Measure:
         root = self.schema.get_root_type(node.operation)
@@ -132,7 +133,10 @@ class _Measurer:
         for arg in node.arguments or ():
             if arg.name.value == name:
                 value = arg.value
-                return self.variables.get(value.name.value) if isinstance(value, VariableNode) else value
+                if isinstance(value, VariableNode):
+                    self.read_variables = True
+                    return self.variables.get(value.name.value)
+                return value
         return None
 
     def _page_size(self, node: FieldNode) -> int | None:
@@ -153,8 +157,12 @@ class _Measurer:
         return len(value) if isinstance(value, list) else 1
 
 
-def over_budget(schema: GraphQLSchema, document: DocumentNode, variables, settings: Settings) -> list[GraphQLError]:
-    """The first limit each operation of the document exceeds, if any."""
+def over_budget(schema: GraphQLSchema, document: DocumentNode, variables, settings: Settings,
+                memo: dict | None = None) -> list[GraphQLError]:
+    """The first limit each operation of the document exceeds, if any; kept in `memo` (the document's, see
+    document.py) when no variable's value entered the measure."""
+    if memo is not None and "budget" in memo:
+        return memo["budget"]
     measurer = _Measurer(schema, document, variables, settings.max_page_size)
     errors = []
     for node in document.definitions:
@@ -162,6 +170,8 @@ def over_budget(schema: GraphQLSchema, document: DocumentNode, variables, settin
             error = _first_exceeded(measurer.operation(node), settings, node)
             if error is not None:
                 errors.append(error)
+    if memo is not None and not measurer.read_variables:
+        memo["budget"] = errors
     return errors
 
 
@@ -185,7 +195,8 @@ def budget_then_validation(settings: Settings, documents):
             context = self.execution_context
             if not context.pre_execution_errors:  # else the text was refused while parsing (document.py)
                 schema = context.schema._schema
-                errors = over_budget(schema, context.graphql_document, context.variables, settings)
+                errors = over_budget(schema, context.graphql_document, context.variables, settings,
+                                     documents.memo(context.graphql_document))
                 context.pre_execution_errors = errors or documents.validate(schema, context.graphql_document,
                                                                            tuple(context.validation_rules))
             yield
