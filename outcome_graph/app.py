@@ -15,10 +15,12 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationType, get_operation_ast
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
 from outcome_graph import graphiql
+from outcome_graph.asgi_limits import ClientLimitsMiddleware
 from outcome_graph.body_limit import BodyLimitMiddleware
 from outcome_graph.context import Context, SocketContext
 from outcome_graph.db.engine import create_engine, writer
@@ -28,6 +30,7 @@ from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
 from outcome_graph.errors import ServiceUnavailable
 from outcome_graph.schema.errors import classify, unavailable, unexpected
+from outcome_graph.schema.limits import over_budget
 from outcome_graph.settings import Settings
 from outcome_graph.websocket import LegacyWSHandler, TransportWSHandler
 
@@ -42,10 +45,12 @@ class GraphQLView(GraphQL):
     graphql_ws_handler_class = LegacyWSHandler
 
     def __init__(self, schema, state: dict, settings: Settings):
-        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
+        super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,
+                         max_subscriptions_per_connection=settings.max_socket_operations)
         self.state = state
         self.settings = settings
-        self.cache = ResponseCache(settings.response_cache_size) if settings.response_cache_size else None
+        self.cache = (ResponseCache(settings.response_cache_size, settings.response_cache_bytes)
+                      if settings.response_cache_size else None)
 
     async def __call__(self, scope, receive, send):
         """Requests refused before execution (bad JSON, wrong method, ...) answer a GraphQL error body too."""
@@ -98,12 +103,29 @@ class GraphQLView(GraphQL):
         return request_data
 
     async def execute_single(self, request, request_adapter, sub_response, context, root_value, request_data):
-        """Serves a repeated query from the response cache while the data version stands still."""
+        """Parses once: a text past the token limit or a subscription goes no further, and a repeated query
+        is served from the response cache while the data version stands still."""
         query = request_data.query
-        if (self.cache is None or not isinstance(query, str) or context.auth_error is not None
-                or not cacheable(query, request_data.operation_name)):
+        if not isinstance(query, str):
             return await super().execute_single(request, request_adapter, sub_response, context, root_value,
                                                 request_data)
+        try:
+            document = self.schema.documents.parse(query)
+        except GraphQLError as error:
+            return ExecutionResult(data=None, errors=[error])
+        operation = get_operation_ast(document, request_data.operation_name)
+        if operation is not None and operation.operation == OperationType.SUBSCRIPTION:
+            raise HTTPException(400, "Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql, "
+                                     "not over HTTP.")
+        if (self.cache is None or context.auth_error is not None
+                or not cacheable(document, request_data.operation_name)):
+            return await super().execute_single(request, request_adapter, sub_response, context, root_value,
+                                                request_data)
+        # The budget before the data-version probe too (execution checks it again, for every transport).
+        errors = over_budget(self.schema._schema, document, request_data.variables, self.settings,
+                             self.schema.documents.memo(document))
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
         key = ResponseCache.key(await data_version(context.reader), context.viewer, query,
                                 request_data.variables, request_data.operation_name)
         data = self.cache.get(key)
@@ -199,7 +221,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     view = GraphQLView(build_schema(settings), state, settings)
-    middleware = [Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)]
+    middleware = [Middleware(ClientLimitsMiddleware, max_header_bytes=settings.max_header_bytes,
+                             max_message_bytes=settings.max_body_bytes),
+                  Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"],

@@ -6,45 +6,36 @@ is served from memory. Any replica reads the version from the database, so none 
 
 from __future__ import annotations
 
-import functools
-from collections import OrderedDict
-from typing import Any
-
 import orjson
-from graphql import FieldNode, OperationDefinitionNode, parse
-from graphql.error import GraphQLError
+from graphql import DocumentNode, FieldNode, InlineFragmentNode, OperationDefinitionNode
 from sqlalchemy import func, select
 
 from outcome_graph.db import models as m
+from outcome_graph.lru import BoundedLRU
 
 # Fields whose answers change without a data-version bump (job progress) are never cached.
 UNCACHEABLE_FIELDS = frozenset({"rollupJob", "rollupJobs"})
 
 
-@functools.lru_cache(maxsize=1024)
-def cacheable(query: str, operation_name: str | None) -> bool:
-    """True for a single named-or-only query operation that reads nothing uncacheable."""
-    try:
-        doc = parse(query)
-    except GraphQLError:
-        return False
-    ops = [d for d in doc.definitions if isinstance(d, OperationDefinitionNode)]
+def cacheable(document: DocumentNode, operation_name: str | None) -> bool:
+    """True for a single named-or-only query operation that reads nothing uncacheable.
+
+    Takes the request's one parsed document (schema/document.py), never the text: parsing is bounded there.
+    """
+    ops = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     op = next((o for o in ops if operation_name is None or (o.name and o.name.value == operation_name)), None)
     if op is None or op.operation.value != "query" or (operation_name is None and len(ops) != 1):
         return False
-    return not any(isinstance(node, FieldNode) and node.name.value in UNCACHEABLE_FIELDS for node in _nodes(doc))
+    return not any(name in UNCACHEABLE_FIELDS for d in document.definitions for name in _field_names(d))
 
 
-def _nodes(node):
-    yield node
-    for key in node.keys:
-        value = getattr(node, key, None)
-        if isinstance(value, tuple | list):
-            for item in value:
-                if hasattr(item, "keys"):
-                    yield from _nodes(item)
-        elif hasattr(value, "keys") and key not in ("loc",):
-            yield from _nodes(value)
+def _field_names(node):
+    """Every field name selected under a definition, written once each (fragments are definitions too)."""
+    for sel in node.selection_set.selections if getattr(node, "selection_set", None) is not None else ():
+        if isinstance(sel, FieldNode):
+            yield sel.name.value
+        if isinstance(sel, FieldNode | InlineFragmentNode):
+            yield from _field_names(sel)
 
 
 async def data_version(reader) -> int:
@@ -53,11 +44,11 @@ async def data_version(reader) -> int:
 
 
 class ResponseCache:
-    """A small LRU of query results; entries of an older data version are simply never hit again."""
+    """A small LRU of query results, bounded in entries and in encoded bytes; entries of an older data
+    version are simply never hit again."""
 
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: OrderedDict[tuple, Any] = OrderedDict()
+    def __init__(self, size: int, max_bytes: int):
+        self.entries = BoundedLRU(size, max_bytes)
 
     @staticmethod
     def key(version: int, viewer, query: str, variables, operation_name) -> tuple:
@@ -65,13 +56,9 @@ class ResponseCache:
         return (version, who, query, orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS), operation_name)
 
     def get(self, key: tuple):
-        data = self.entries.get(key)
-        if data is not None:
-            self.entries.move_to_end(key)
-        return data
+        return self.entries.get(key)
 
     def put(self, key: tuple, data) -> None:
-        self.entries[key] = data
-        self.entries.move_to_end(key)
-        while len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        # The key holds the query text and variables: they count as well as the answer.
+        size = len(orjson.dumps(data)) + len(key[2]) + len(key[3])
+        self.entries.put(key, data, size)

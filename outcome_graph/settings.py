@@ -28,11 +28,18 @@ class Settings:
     recalc_batch_size: int = 200  # students per transaction of a course recalculation
     max_depth: int = 15
     max_aliases: int = 30
+    max_directives: int = 50
     max_tokens: int = 5000
-    max_body_bytes: int = 1_000_000
-    max_cost: int = 50_000
+    max_query_length: int = 100_000  # characters of a query text
+    max_body_bytes: int = 1_000_000  # a request body, and a WebSocket message
+    max_header_bytes: int = 16_384  # all request headers together (names and values)
+    max_cost: int = 100_000  # a full page of 100 rollups with 50 outcomes' scores costs about 50,000
+    max_representations: int = 1_000  # `_entities` representations in one request
+    max_socket_operations: int = 20  # operations running at once on one WebSocket
     max_page_size: int = 100  # Canvas's maximum per_page (spec §3.6)
     response_cache_size: int = 64  # query results kept per process, keyed by data version; 0 disables
+    response_cache_bytes: int = 32_000_000  # and their encoded size together
+    parse_cache_bytes: int = 64_000_000  # parsed documents kept (text + ~400 bytes a token)
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     sql_echo: bool = False
     # Python's collector runs every 700 allocations by default, and a large page allocates hundreds of
@@ -61,11 +68,18 @@ class Settings:
             "RECALC_BATCH_SIZE": ("recalc_batch_size", int),
             "MAX_DEPTH": ("max_depth", int),
             "MAX_ALIASES": ("max_aliases", int),
+            "MAX_DIRECTIVES": ("max_directives", int),
             "MAX_TOKENS": ("max_tokens", int),
+            "MAX_QUERY_LENGTH": ("max_query_length", int),
             "MAX_BODY_BYTES": ("max_body_bytes", int),
+            "MAX_HEADER_BYTES": ("max_header_bytes", int),
             "MAX_COST": ("max_cost", int),
+            "MAX_REPRESENTATIONS": ("max_representations", int),
+            "MAX_SOCKET_OPERATIONS": ("max_socket_operations", int),
             "MAX_PAGE_SIZE": ("max_page_size", int),
             "RESPONSE_CACHE_SIZE": ("response_cache_size", int),
+            "RESPONSE_CACHE_BYTES": ("response_cache_bytes", int),
+            "PARSE_CACHE_BYTES": ("parse_cache_bytes", int),
             "CORS_ORIGINS": ("cors_origins", lambda v: tuple(o.strip() for o in v.split(",") if o.strip())),
             "SQL_ECHO": ("sql_echo", _bool),
             "GC_THRESHOLD": ("gc_threshold", lambda v: tuple(int(x) for x in v.split(",")) if v.strip() else None),

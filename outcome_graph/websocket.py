@@ -10,9 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
-from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
-
+from outcome_graph import socket_limits
 from outcome_graph.context import SocketContext
 
 
@@ -46,11 +44,11 @@ class _PerOperation:
         return await self._run(self._schema.subscribe, query, **kwargs)
 
 
-class TransportWSHandler(BaseGraphQLTransportWSHandler):
+class TransportWSHandler(socket_limits.TransportWSHandler):
     def __init__(self, *, schema, **kwargs):
         super().__init__(schema=_PerOperation(schema), **kwargs)
 
 
-class LegacyWSHandler(BaseGraphQLWSHandler):
+class LegacyWSHandler(socket_limits.LegacyWSHandler):
     def __init__(self, *, schema, **kwargs):
         super().__init__(schema=_PerOperation(schema), **kwargs)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.federation.schema import FederationAny
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, ParserCache, ValidationCache
 
 from outcome_graph.schema.course import Course
 from outcome_graph.schema.errors import ErrorCodes
 from outcome_graph.schema.execution import ExecutionContext
-from outcome_graph.schema.limits import limit_rules
+from outcome_graph.schema.document import Documents, parse_once
+from outcome_graph.schema.limits import budget_then_validation
 from outcome_graph.schema.mutation import Mutation
 from outcome_graph.schema.outcome import Alignment, Outcome
 from outcome_graph.schema.query import Query
@@ -21,7 +21,11 @@ from outcome_graph.settings import Settings
 
 
 class Schema(strawberry.federation.Schema):
-    """Federation 2 schema whose errors are logged once, by ErrorCodes, and only when unexpected."""
+    """Federation 2 schema whose errors are logged once, by ErrorCodes, and only when unexpected.
+
+    `documents` parses every query text once (the response cache uses it too)."""
+
+    documents: Documents
 
     def process_errors(self, errors, execution_context=None) -> None:
         return None
@@ -37,21 +41,17 @@ class Schema(strawberry.federation.Schema):
 
 def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
-    rules = limit_rules(settings.max_depth, settings.max_aliases, settings.max_cost, settings.max_page_size)
-    extensions = [
-        ErrorCodes,
-        SharedReads,
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
-    ]
+    documents = Documents(settings.max_tokens, settings.max_query_length, settings.parse_cache_bytes)
+    extensions = [ErrorCodes, SharedReads, parse_once(documents), budget_then_validation(settings, documents)]
     if not settings.introspection:
         from strawberry.extensions import DisableIntrospection
 
         extensions.append(DisableIntrospection)
-    return Schema(query=Query, mutation=Mutation, subscription=Subscription, types=[Alignment, Course, Outcome, User],
-                  extensions=extensions, execution_context_class=ExecutionContext)
+    schema = Schema(query=Query, mutation=Mutation, subscription=Subscription,
+                    types=[Alignment, Course, Outcome, User], extensions=extensions,
+                    execution_context_class=ExecutionContext)
+    schema.documents = documents
+    return schema
 
 
 def export_sdl() -> str:

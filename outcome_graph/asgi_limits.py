@@ -1,0 +1,70 @@
+"""Bounds on what a client sends outside a request body, checked before the app reads any of it: the
+request head (headers and the URL's query string, HTTP and the WebSocket handshake) and each WebSocket
+message."""
+
+from __future__ import annotations
+
+import orjson
+
+MESSAGE_TOO_BIG = 1009  # WebSocket close code (RFC 6455)
+POLICY_VIOLATION = 1008
+
+
+def limit_body(message: str, limit: str, maximum: int) -> bytes:
+    return orjson.dumps({"errors": [{"message": message,
+                                     "extensions": {"code": "BAD_USER_INPUT", "limit": limit, "max": maximum}}]})
+
+
+class ClientLimitsMiddleware:
+    """ASGI middleware: a head over `max_header_bytes` gets 431 with a GraphQL error (a WebSocket handshake is
+    refused); a WebSocket message over `max_message_bytes` closes the socket with 1009 before the app sees it."""
+
+    def __init__(self, app, max_header_bytes: int, max_message_bytes: int):
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+        self.max_message_bytes = max_message_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        head = len(scope.get("query_string") or b"") + sum(len(k) + len(v) for k, v in scope.get("headers") or ())
+        if head > self.max_header_bytes:
+            return await self._refuse_headers(scope, receive, send)
+        if scope["type"] == "http":
+            return await self.app(scope, receive, send)
+        closed = False
+
+        async def limited_receive():
+            nonlocal closed
+            message = await receive()
+            if message["type"] == "websocket.receive" and self._too_big(message):
+                closed = True
+                await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG,
+                            "reason": f"Message exceeds the limit of {self.max_message_bytes} bytes."})
+                return {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}
+            return message
+
+        async def guarded_send(message):
+            if not closed:  # the app may still answer or close after we closed: nothing more goes out
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+    def _too_big(self, message) -> bool:
+        data = message.get("bytes") or message.get("text") or ""
+        if len(data) > self.max_message_bytes:
+            return True
+        return isinstance(data, str) and len(data) * 4 > self.max_message_bytes \
+            and len(data.encode("utf-8", "surrogatepass")) > self.max_message_bytes
+
+    async def _refuse_headers(self, scope, receive, send):
+        if scope["type"] == "websocket":
+            await receive()  # websocket.connect
+            return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
+        body = limit_body(f"Request headers and query string exceed the limit of {self.max_header_bytes} bytes.",
+                          "headerBytes",
+                          self.max_header_bytes)
+        await send({"type": "http.response.start", "status": 431,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
