@@ -28,6 +28,7 @@ from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
 from outcome_graph.schema.errors import classify
 from outcome_graph.settings import Settings
+from outcome_graph.websocket import TextFrameWebSocketAdapter
 
 log = logging.getLogger("outcome_graph")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -35,6 +36,8 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 class GraphQLView(GraphQL):
     """Strawberry's ASGI view with our Context, offline GraphiQL and orjson encoding."""
+
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, schema, state: dict, settings: Settings):
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None)
