@@ -20,7 +20,7 @@ from outcome_graph.db import models as m
 from outcome_graph.db.batch import RESULT
 from outcome_graph.db.engine import writer
 from outcome_graph.db.rollup_store import recompute
-from outcome_graph.errors import BadUserInput, Forbidden
+from outcome_graph.errors import BadUserInput, Forbidden, NotFound
 from outcome_graph.rollups import compute_percent
 
 # The access policy's answer (CourseAccess.sees_sections): given a student's sections, whether the writer grades
@@ -139,20 +139,20 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade:
     for item, uid in zip(items, user_ids):  # checked in order: the first bad item is the one reported
         if uid not in students:
             who = f"sis_user_id:{item.sis_user_id}" if item.user_id is None else str(uid)
-            raise BadUserInput(f"{item.path}.userId: user {who} is not a student of course {course_id}",
-                               field=f"{item.path}.userId")
+            raise NotFound(f"{item.path}.userId: user {who} is not a student of this course",
+                               argument=f"{item.path}.userId")
         if may_grade is not None and not may_grade(students[uid]):
-            raise Forbidden(f"{item.path}.userId: user {uid} is not in your sections", field=f"{item.path}.userId")
+            raise Forbidden(f"{item.path}.userId: user {uid} is not in your sections", argument=f"{item.path}.userId")
         al = alignments.get(item.alignment_id)
         if al is None or al.course_id != course_id:
-            raise BadUserInput(f"{item.path}.alignmentId: no such alignment {item.alignment_id} in course {course_id}",
-                               field=f"{item.path}.alignmentId")
+            raise NotFound(f"{item.path}.alignmentId: no alignment {item.alignment_id} in this course",
+                               argument=f"{item.path}.alignmentId")
         if al.deleted:
             raise BadUserInput(f"{item.path}.alignmentId: alignment {item.alignment_id} is deleted",
-                               field=f"{item.path}.alignmentId")
+                               argument=f"{item.path}.alignmentId")
         if item.outcome_id is not None and item.outcome_id != al.outcome_id:
             raise BadUserInput(f"{item.path}.outcomeId: alignment {al.id} aligns outcome {al.outcome_id}, "
-                               f"not {item.outcome_id}", field=f"{item.path}.outcomeId")
+                               f"not {item.outcome_id}", argument=f"{item.path}.outcomeId")
 
     scoring = await _scoring(conn, course_id, {al.outcome_id for al in alignments.values()})
     existing = {(row.user_id, row.alignment_id): row for row in await conn.execute(
@@ -213,10 +213,10 @@ async def _course_results(conn, course_id: int, result_ids: Sequence[int], *, in
     for i, rid in enumerate(result_ids):
         row = rows.get(rid)
         if row is None or (row.deleted and not include_deleted):
-            raise BadUserInput(f"{field}[{i}]: no such result {rid} in course {course_id}", field=f"{field}[{i}]")
+            raise NotFound(f"{field}[{i}]: no result {rid} in this course", argument=f"{field}[{i}]")
         if may_grade is not None and not may_grade(students.get(row.user_id, set())):
             raise Forbidden(f"{field}[{i}]: result {rid} belongs to a student outside your sections",
-                            field=f"{field}[{i}]")
+                            argument=f"{field}[{i}]")
     return rows
 
 

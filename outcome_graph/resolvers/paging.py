@@ -23,11 +23,12 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
-def check_first(first: int, maximum: int) -> int:
+def check_first(first: int, maximum: int, argument: str = "first") -> int:
     if first < 0:
-        raise BadUserInput(f"first must be between 0 and {maximum}, got {first}")
+        raise BadUserInput(f"{argument} must be between 0 and {maximum}, got {first}", argument=argument)
     if first > maximum:
-        raise BadUserInput(f"first must be at most {maximum} (the maximum page size), got {first}")
+        raise BadUserInput(f"{argument} must be at most {maximum} (the maximum page size), got {first}",
+                           argument=argument)
     return first
 
 
@@ -46,7 +47,8 @@ def decode_cursor(cursor: str | None, kind: str, arity: int) -> list | None:
     types = KEY_TYPES.get(":".join(kind.split(":")[:2]), (None,) * arity)
     if (not isinstance(value, list) or len(value) != arity + 1 or value[0] != kind
             or not all(map(_fits, value[1:], types))):
-        raise BadUserInput(f"invalid cursor {cursor[:40]!r}: pass an edge cursor or endCursor of this connection")
+        raise BadUserInput(f"after: invalid cursor {cursor[:40]!r}: pass an edge cursor or endCursor of this "
+                           "connection", argument="after")
     return value[1:]
 
 

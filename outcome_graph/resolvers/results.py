@@ -8,7 +8,7 @@ from outcome_graph.db import batch
 from outcome_graph.db import models as m
 from outcome_graph.db.engine import SQLITE_UNICODE_LOWER
 from outcome_graph.db.results import counted, joined
-from outcome_graph.errors import Forbidden
+from outcome_graph.errors import Forbidden, Mistake
 from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
@@ -26,7 +26,8 @@ PRIMED_COLUMNS = [c for _, columns, prefix in _JOINED for c in batch.labelled(co
 _FIRST_PRIMED = len(RESULT_COLUMNS) + 2  # after name_key and total
 _STARTS = [_FIRST_PRIMED + sum(len(c) for _, c, _ in _JOINED[:i]) for i in range(len(_JOINED))]
 PRIMED = [(name, start, batch.rows_of(columns, start)) for (name, columns, _), start in zip(_JOINED, _STARTS)]
-HIDDEN_FOR_GRADERS = "include_hidden is only available to users who can view all grades"
+HIDDEN_FOR_GRADERS = Mistake(Forbidden, "includeHidden", "includeHidden: true is for graders only (who see every grade)",
+                             canvas="include_hidden is only available to users who can view all grades")
 
 
 def name_key(dialect: str):
@@ -43,7 +44,7 @@ async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, ou
     its outcomes. All are in the loaders before the nodes resolve, so their fields resolve synchronously."""
     access = await course_access(ctx, course_id)
     if include_hidden and not access.sees_hidden:
-        raise Forbidden(HIDDEN_FOR_GRADERS)
+        raise HIDDEN_FOR_GRADERS()
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     first = check_first(first, ctx.settings.max_page_size)
     cursor = decode_cursor(after, "result", 4)
@@ -75,9 +76,8 @@ async def _outcome_filter(ctx, course_id: int, outcome_ids, outcome_group_id):
     """outcome_id's condition; None when nothing can match. Unfiltered, a subquery saves loading the links."""
     if outcome_ids is None and outcome_group_id is None:
         return r.outcome_id.in_(select(link.outcome_id).where(link.course_id == course_id))
-    ids = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcome id"),
-                                   None if outcome_group_id is None else parse_id(outcome_group_id,
-                                                                                  "outcome group id"),
+    ids = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
+                                   None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"),
                                    ordered=False)
     return r.outcome_id.in_(ids) if ids else None
 

@@ -10,9 +10,9 @@ from outcome_graph.db import models as m
 from outcome_graph.db import rollup_store
 from outcome_graph.db.engine import unicode_lower
 from outcome_graph.db.results import counted, joined
-from outcome_graph.errors import BadUserInput
+from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.resolvers.access import CourseAccess, course_access
-from outcome_graph.resolvers.ids import MAX_ID, parse_id, parse_ids
+from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
@@ -21,8 +21,14 @@ from outcome_graph.rollups import RollupScore, aggregate
 
 MISSING_USER_ROLLUPS = "missing_user_rollups"
 MISSING_OUTCOME_RESULTS = "missing_outcome_results"
-MISSING_SORT_OUTCOME = "missing required sort_outcome_id parameter value"
-INVALID_SORT_OUTCOME = "invalid sort_outcome_id parameter value"
+MISSING_SORT_OUTCOME = Mistake(BadUserInput, "sortOutcomeId", "sortBy: OUTCOME needs sortOutcomeId, the outcome "
+                               "whose scores order the students",
+                               canvas="missing required sort_outcome_id parameter value")
+SORT_OUTCOME_WITHOUT_SORT = Mistake(BadUserInput, "sortOutcomeId", "sortOutcomeId needs sortBy: OUTCOME")
+UNKNOWN_SORT_OUTCOME = Mistake(NotFound, "sortOutcomeId", "sortOutcomeId: outcome {id} is not linked in this course",
+                               canvas="invalid sort_outcome_id parameter value")
+UNSELECTED_SORT_OUTCOME = Mistake(BadUserInput, "sortOutcomeId", "sortOutcomeId: outcome {id} is not among the "
+                                  "outcomes outcomeIds or outcomeGroupId select")
 
 
 @dataclass
@@ -55,8 +61,8 @@ async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outco
     access = await course_access(ctx, course_id)
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     outcomes = await select_outcome_ids(
-        ctx, course_id, parse_ids(outcome_ids, "outcome id"),
-        None if outcome_group_id is None else parse_id(outcome_group_id, "outcome group id"))
+        ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
+        None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"))
     students = await select_students(ctx, access, user_ids, section_id)
     excluded = {e.value if hasattr(e, "value") else e for e in exclude or ()}
     students = apply_enrollment_exclusions(students, excluded)
@@ -117,13 +123,24 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cu
 def _parse_sort(sort_by, sort_outcome_id) -> tuple[str | None, int | None]:
     sort = None if sort_by is None else (sort_by.value if hasattr(sort_by, "value") else sort_by)
     if sort != "outcome":
+        if sort_outcome_id is not None:
+            raise SORT_OUTCOME_WITHOUT_SORT()
         return sort, None
     if sort_outcome_id is None:
-        raise BadUserInput(MISSING_SORT_OUTCOME)
-    text = str(sort_outcome_id).strip()
-    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
-        raise BadUserInput(INVALID_SORT_OUTCOME)
-    return sort, int(text)  # an id that is no course outcome is no error: every score is then missing
+        raise MISSING_SORT_OUTCOME()
+    return sort, parse_id(sort_outcome_id, "sortOutcomeId")
+
+
+async def _check_sort_outcome(ctx, course_id: int, sort_outcome: int, outcome_ids, outcome_group_id) -> None:
+    """The sort outcome is one of the course's, among those selected (Canvas would sort by nothing instead)."""
+    if all(link.outcome_id != sort_outcome for link in await ctx.loaders.links_by_course.load(course_id)):
+        raise UNKNOWN_SORT_OUTCOME(id=sort_outcome)
+    if outcome_ids is not None or outcome_group_id is not None:
+        selected = await select_outcome_ids(
+            ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
+            None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"), ordered=False)
+        if sort_outcome not in selected:
+            raise UNSELECTED_SORT_OUTCOME(id=sort_outcome)
 
 
 async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id, exclude,
@@ -137,6 +154,8 @@ async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids
     cursor = decode_cursor(after, kind, arity)
     sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
                                    outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
+    if sort_outcome is not None:
+        await _check_sort_outcome(ctx, course_id, sort_outcome, outcome_ids, outcome_group_id)
     order, keys = await _ordered(ctx, sel, sort, sort_outcome, desc, cursor)
     start = 0
     if cursor is not None:

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 
 from outcome_graph.db import models as m
 from outcome_graph.db.results import counted, joined
-from outcome_graph.errors import DomainError, Forbidden
+from outcome_graph.errors import DomainError
 from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.loaders import request_loader
@@ -55,12 +55,12 @@ async def _checked(ctx, key: UserResultsKey) -> _Group | None:
     """outcome_results_page's checks, in its order, for one user; None when the page is empty anyway."""
     access = await course_access(ctx, key.course_id)
     if key.include_hidden and not access.sees_hidden:
-        raise Forbidden(HIDDEN_FOR_GRADERS)
+        raise HIDDEN_FOR_GRADERS()
     user_ids = [str(key.user_id)]
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     first = check_first(key.first, ctx.settings.max_page_size)
     cursor = decode_cursor(key.after, "result", 4)
-    outcomes = await select_outcome_ids(ctx, key.course_id, parse_ids(key.outcome_ids, "outcome id"), None)
+    outcomes = await select_outcome_ids(ctx, key.course_id, parse_ids(key.outcome_ids, "outcomeIds"), None)
     students = await select_students(ctx, access, user_ids, None)
     if not students.ids or not outcomes:
         return None
@@ -130,6 +130,6 @@ def result_pages_by_user(ctx) -> DataLoader:
 async def user_results_page(ctx, course_id, user_id, *, outcome_ids, include_hidden: bool, first: int,
                             after: str | None) -> Page:
     """User.outcomeResults(courseId, ...): what Course.outcomeResults(userIds: [user]) pages, batched."""
-    key = UserResultsKey(parse_id(course_id, "course id"), parse_id(user_id, "user id"),
+    key = UserResultsKey(parse_id(course_id, "courseId"), parse_id(user_id, "id"),
                          None if outcome_ids is None else tuple(map(str, outcome_ids)), include_hidden, first, after)
     return await result_pages_by_user(ctx).load(key)

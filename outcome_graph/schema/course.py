@@ -45,7 +45,7 @@ class Course:
     @entry_point("Course._entities")
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Course | None":
         """Null, like every entity, for a course the viewer may not see (or that does not exist)."""
-        course_id = parse_id(id, "course id")
+        course_id = parse_id(id, "id")
         if not await readable_courses(info.context, [course_id]):
             return None
         return cls.from_row(await info.context.loaders.course_by_id.load(course_id))
@@ -64,8 +64,8 @@ class Course:
     async def outcomes(self, info: strawberry.Info, outcome_ids: Optional[list[strawberry.ID]] = None,
                        outcome_group_id: Optional[strawberry.ID] = None) -> list[Outcome]:
         ids = await select_outcome_ids(
-            info.context, self.course_id, parse_ids(outcome_ids, "outcome id"),
-            None if outcome_group_id is None else parse_id(outcome_group_id, "outcome group id"))
+            info.context, self.course_id, parse_ids(outcome_ids, "outcomeIds"),
+            None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"))
         rows = await info.context.loaders.outcome_by_id.load_many(ids)
         return [Outcome.from_row(r, self.course_id) for r in rows]
 
