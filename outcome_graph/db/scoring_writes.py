@@ -211,8 +211,8 @@ async def set_calculation_method(engine: AsyncEngine, course_id: int, method: st
 
 async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int,
                                order: Sequence[tuple[int, int]]) -> None:
-    """Replaces the user's saved outcome order in the course (spec §5.2); a repeated outcome keeps its first
-    position. Every outcome must be linked in the course: "Outcomes do not belong to Course"."""
+    """Replaces the user's saved outcome order in the course (spec §5.2); the caller gives each outcome once.
+    Every outcome must be linked in the course."""
     oo = m.OutcomeOrder
     async with writer(engine).begin() as conn:
         linked = {row[0] for row in await conn.execute(
@@ -220,11 +220,8 @@ async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int
         unlinked = [outcome_id for outcome_id, _ in order if outcome_id not in linked]
         if unlinked:
             raise NOT_IN_COURSE(id=unlinked[0])
-        first: dict[int, int] = {}
-        for outcome_id, position in order:
-            first.setdefault(outcome_id, position)
         await conn.execute(delete(oo).where(oo.course_id == course_id, oo.user_id == user_id))
-        if first:
+        if order:
             await conn.execute(insert(oo), [{"course_id": course_id, "user_id": user_id, "outcome_id": o,
-                                             "position": p} for o, p in first.items()])
+                                             "position": p} for o, p in order])
         await bump_data_version(conn, [course_id])

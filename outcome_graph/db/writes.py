@@ -49,9 +49,16 @@ class ResultInput:
     posted: bool | None = None
     submitted_at: datetime | None = None  # naive UTC
     assessed_at: datetime | None = None  # naive UTC
-    hidden: bool = False
-    hide_points: bool = False
+    hidden: bool | None = None
+    hide_points: bool | None = None
     title: str | None = None
+
+
+# Recording a stored (user, alignment) again: what the input leaves out (None) keeps its stored value; a new
+# result takes these defaults. percent and mastery are derived again when the points change (score, possible
+# or percent given), else kept.
+KEPT = {"score": None, "possible": None, "submitted_at": None, "assessed_at": None, "hidden": False,
+        "hide_points": False, "title": None, "posted": True}
 
 
 def epoch_seconds(value: datetime | None) -> int | None:
@@ -155,8 +162,8 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade:
                                f"not {item.outcome_id}", argument=f"{item.path}.outcomeId")
 
     scoring = await _scoring(conn, course_id, {al.outcome_id for al in alignments.values()})
-    existing = {(row.user_id, row.alignment_id): row for row in await conn.execute(
-        select(r.id, r.user_id, r.alignment_id, r.posted).where(
+    existing = {(row.user_id, row.alignment_id): row._asdict() for row in await conn.execute(
+        select(r.id, r.user_id, r.alignment_id, r.percent, r.mastery, *(getattr(r, c) for c in KEPT)).where(
             r.course_id == course_id, r.user_id.in_(set(user_ids)), r.alignment_id.in_(set(alignments))))}
     next_id = None
     values: dict[tuple[int, int], dict] = {}  # (user, alignment) -> the row to write; later items win
@@ -164,29 +171,31 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade:
     for item, uid in zip(items, user_ids):
         al = alignments[item.alignment_id]
         pp, mp, course_scale = scoring.get(al.outcome_id, (None, None, False))
-        percent = item.percent
-        if percent is None:  # spec §2.2
-            percent = compute_percent(item.score, item.possible, points_possible=pp, mastery_points=mp,
-                                      alignment_mastery=al.mastery_score, course_scale=course_scale)
-        mastery = item.mastery if item.mastery is not None else derived_mastery(percent, pp, mp)
         key = (uid, al.id)
-        old = existing.get(key)
-        if key in values:
-            row_id = values[key]["id"]
-        elif old is not None:
-            row_id = old.id
+        old = values.get(key) or existing.get(key)  # an earlier item of this call, else the stored row
+        if old is not None:
+            row_id = old["id"]
         else:
             if next_id is None:
                 next_id = ((await conn.execute(select(func.max(r.id)))).scalar() or 0) + 1
             row_id, next_id = next_id, next_id + 1
-        posted = item.posted if item.posted is not None else (old.posted if old is not None else True)
-        time = epoch_seconds(item.submitted_at if item.submitted_at is not None else item.assessed_at) or 0
+        kept = {c: (getattr(item, c) if getattr(item, c) is not None else
+                    old[c] if old is not None else default) for c, default in KEPT.items()}
+        points_given = item.score is not None or item.possible is not None or item.percent is not None
+        if old is not None and not points_given:
+            percent, mastery = old["percent"], old["mastery"]
+        else:
+            percent = item.percent
+            if percent is None:  # spec §2.2
+                percent = compute_percent(kept["score"], kept["possible"], points_possible=pp, mastery_points=mp,
+                                          alignment_mastery=al.mastery_score, course_scale=course_scale)
+            mastery = derived_mastery(percent, pp, mp)
+        if item.mastery is not None:
+            mastery = item.mastery
+        time = epoch_seconds(kept["submitted_at"] if kept["submitted_at"] is not None else kept["assessed_at"]) or 0
         values[key] = {
             "id": row_id, "course_id": course_id, "user_id": uid, "outcome_id": al.outcome_id,
-            "alignment_id": al.id, "score": item.score, "possible": item.possible, "percent": percent,
-            "mastery": mastery, "hidden": item.hidden, "hide_points": item.hide_points, "posted": posted,
-            "submitted_at": item.submitted_at, "assessed_at": item.assessed_at, "time": time,
-            "title": item.title, "deleted": False,
+            "alignment_id": al.id, **kept, "percent": percent, "mastery": mastery, "time": time, "deleted": False,
         }
         ids.append(row_id)
 

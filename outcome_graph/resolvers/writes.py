@@ -52,6 +52,20 @@ def _finite(value: float | None, field: str) -> float | None:
     return float(value)
 
 
+def _not_negative(value: float | None, field: str) -> float | None:
+    value = _finite(value, field)
+    if value is not None and value < 0:
+        raise _bad(field, f"must be at least 0 (got {value})")
+    return value
+
+
+def _positive(value: float | None, field: str) -> float | None:
+    value = _finite(value, field)
+    if value is not None and value <= 0:
+        raise _bad(field, f"must be greater than 0 (got {value})")
+    return value
+
+
 def _utc(value: datetime | None, field: str) -> datetime | None:
     """Timezone-aware in, naive UTC out (how timestamps are stored)."""
     if value is None:
@@ -85,11 +99,12 @@ def result_input(path: str, x: Any) -> ResultInput:
         path=path, user_id=user_id, sis_user_id=sis,
         alignment_id=_id(x.alignment_id, f"{path}.alignmentId"),
         outcome_id=None if x.outcome_id is None else _id(x.outcome_id, f"{path}.outcomeId"),
-        score=_finite(x.score, f"{path}.score"), possible=_finite(x.possible, f"{path}.possible"),
-        percent=_finite(x.percent, f"{path}.percent"), mastery=x.mastery, posted=x.posted,
+        # Above possible (and percent above 1) is extra credit, as in Canvas; below 0 and "out of 0" are nonsense.
+        score=_not_negative(x.score, f"{path}.score"), possible=_positive(x.possible, f"{path}.possible"),
+        percent=_not_negative(x.percent, f"{path}.percent"), mastery=x.mastery, posted=x.posted,
         submitted_at=_utc(x.submitted_at, f"{path}.submittedAt"),
         assessed_at=_utc(x.assessed_at, f"{path}.assessedAt"),
-        hidden=bool(x.hidden), hide_points=bool(x.hide_points), title=_text(x.title, f"{path}.title"))
+        hidden=x.hidden, hide_points=x.hide_points, title=_text(x.title, f"{path}.title"))
 
 
 async def record_outcome_results(ctx, raw_course_id: Any, results: list) -> list:
@@ -134,11 +149,30 @@ async def assign_outcome_order(ctx, raw_course_id: Any, order: list) -> tuple[in
     access = await require_grader(ctx, course_id)
     if access.user_id is None:
         raise BadUserInput(ORDER_NEEDS_USER)
-    pairs = [(_id(x.outcome_id, f"order[{i}].outcomeId"), x.position) for i, x in enumerate(order)]
+    pairs = _order(order)
     await scoring_writes.assign_outcome_order(ctx.engine, course_id, access.user_id, pairs)
     forget(ctx.loaders.outcome_order_by_course_user, (course_id, access.user_id))
     ids = await select_outcome_ids(ctx, course_id, None, None)
     return course_id, await ctx.loaders.outcome_by_id.load_many(ids)
+
+
+def _order(order: list) -> list[tuple[int, int]]:
+    """(outcome, position) pairs: each outcome once, each position once and at least 0, so the order is one order."""
+    pairs: list[tuple[int, int]] = []
+    outcomes: set[int] = set()
+    positions: set[int] = set()
+    for i, x in enumerate(order):
+        outcome_id = _id(x.outcome_id, f"order[{i}].outcomeId")
+        if outcome_id in outcomes:
+            raise _bad(f"order[{i}].outcomeId", f"outcome {outcome_id} is already placed earlier in the order")
+        if x.position < 0:
+            raise _bad(f"order[{i}].position", f"must be at least 0 (got {x.position})")
+        if x.position in positions:
+            raise _bad(f"order[{i}].position", f"position {x.position} is already taken earlier in the order")
+        outcomes.add(outcome_id)
+        positions.add(x.position)
+        pairs.append((outcome_id, x.position))
+    return pairs
 
 
 def _ratings(raw: list | None) -> list[RatingInput] | None:
