@@ -15,7 +15,7 @@ from outcome_graph.resolvers.access import CourseAccess, course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
-from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
+from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
 from outcome_graph.resolvers.students import Students, apply_enrollment_exclusions, requested_users, select_students
 from outcome_graph.rollups import RollupScore, aggregate
 
@@ -91,33 +91,57 @@ def _name(users: dict, uid: int) -> str:
     return unicode_lower(users[uid].sortable_name)
 
 
-_CURSOR = object()  # the cursor's place among the students: it pages after its key, whoever holds it now
+_AFTER, _BEFORE = object(), object()  # the cursors' places among the students, whoever holds their keys now
 
 
-async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cursor) -> tuple[list, dict]:
-    """Every selected student in page order with the sort key of each; the cursor's key placed as _CURSOR."""
+async def _cursor_key(ctx, sort_by, cursor: list | None):
+    """A cursor's whole sort key, its student's name key derived again from their id (cursors carry no names)."""
+    if cursor is None or sort_by is None:
+        return None if cursor is None else tuple(cursor)
+    user = await ctx.loaders.user_by_id.load(cursor[-1])
+    if user is None:
+        return None
+    name = unicode_lower(user.sortable_name)
+    return (name, cursor[-1]) if sort_by == "student" else (cursor[0], cursor[1], name, cursor[-1])
+
+
+async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, request: PageRequest) -> tuple[list, dict]:
+    """Every selected student in page order with the sort key of each; the cursors' keys placed as _AFTER and
+    _BEFORE: _AFTER after, _BEFORE before a student whose key is the same (the cursor's own student)."""
     ids = list(sel.students.ids)
+    keys: dict = {}
+    before = await _cursor_key(ctx, sort_by, request.before)
+    if before is not None:  # inserted first: a stable sort keeps it before an unchanged student with its key
+        keys[_BEFORE] = before
     if sort_by is None:
-        keys: dict = {u: (u,) for u in ids}
+        keys.update((u, (u,)) for u in ids)
     else:
         users = {r.id: r for r in await load_all(ctx.loaders.user_by_id, ids)}
         if sort_by == "student":
-            keys = {u: (_name(users, u), u) for u in ids}
-        else:  # "outcome": that outcome's scores alone; one outside the selection has none (spec §3.4, §11.3)
+            keys.update((u, (_name(users, u), u)) for u in ids)
+        else:  # "outcome": that outcome's scores alone
             scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) \
                 if ids and sort_outcome_id in sel.outcome_ids else {}
-            keys = {}
             for u in ids:
                 s = scores.get((u, sort_outcome_id))
                 value = None if s is None else s.score
                 keys[u] = (value is None, value or 0.0, _name(users, u), u)
-    if cursor is not None:  # inserted last: a stable sort puts it after an unchanged student with the same key
-        keys[_CURSOR] = tuple(cursor)
+    after = await _cursor_key(ctx, sort_by, request.after)
+    if after is not None:  # inserted last: a stable sort puts it after an unchanged student with the same key
+        keys[_AFTER] = after
+    if (request.after is not None and after is None) or (request.before is not None and before is None):
+        raise BadUserInput("the cursor's student no longer exists: start again from the first page",
+                           argument="after" if after is None and request.after is not None else "before")
     if sort_by == "outcome":  # missing scores last in both directions (spec §3.4)
         scored = sorted((u for u in keys if not keys[u][0]), key=keys.__getitem__, reverse=desc)
         missing = sorted((u for u in keys if keys[u][0]), key=keys.__getitem__, reverse=desc)
         return scored + missing, keys
     return sorted(keys, key=keys.__getitem__, reverse=desc), keys
+
+
+def _cursor(sort_by, key: tuple) -> tuple:
+    """What a cursor carries of a sort key: no name."""
+    return key if sort_by is None else (key[-1],) if sort_by == "student" else (key[0], key[1], key[-1])
 
 
 def _parse_sort(sort_by, sort_outcome_id) -> tuple[str | None, int | None]:
@@ -144,32 +168,30 @@ async def _check_sort_outcome(ctx, course_id: int, sort_outcome: int, outcome_id
 
 
 async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id, exclude,
-                       sort_by, sort_outcome_id, sort_order, first: int, after: str | None) -> tuple[Page, Selection]:
+                       sort_by, sort_outcome_id, sort_order, first: int | None, after: str | None,
+                       last: int | None = None, before: str | None = None) -> tuple[Page, Selection]:
     await requested_users(ctx, await course_access(ctx, course_id), user_ids)  # spec §3.9: permissions, then sort
     sort, sort_outcome = _parse_sort(sort_by, sort_outcome_id)
     desc = sort_order is not None and (sort_order.value if hasattr(sort_order, "value") else sort_order) == "desc"
-    first = check_first(first, ctx.settings.max_page_size)
     kind = f"rollup:{sort or 'id'}:{'desc' if desc else 'asc'}"
-    arity = {None: 1, "student": 2, "outcome": 4}[sort]
-    cursor = decode_cursor(after, kind, arity)
+    request = page_request(kind, ctx.settings.max_page_size, first=first, after=after, last=last, before=before)
     sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
                                    outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
     if sort_outcome is not None:
         await _check_sort_outcome(ctx, course_id, sort_outcome, outcome_ids, outcome_group_id)
-    order, keys = await _ordered(ctx, sel, sort, sort_outcome, desc, cursor)
-    start = 0
-    if cursor is not None:
-        start = order.index(_CURSOR)
-        order.remove(_CURSOR)
-    page_ids = order[start:start + first]
+    order, keys = await _ordered(ctx, sel, sort, sort_outcome, desc, request)
+    start = order.index(_AFTER) + 1 if _AFTER in keys else 0
+    end = order.index(_BEFORE) if _BEFORE in keys else len(order)
+    window = [u for u in order[start:end] if u is not _AFTER and u is not _BEFORE]
+    page_ids, has_next, has_previous = cut(window, request)
     scores = await _read(ctx, sel, page_ids, sel.outcome_ids) if page_ids and sel.outcome_ids else {}
     items = []
     for uid in page_ids:
         sections = list(dict.fromkeys(e.section_id for e in sel.students.enrollments[uid]))
         items.append(RollupRow(uid, sections, [(o, scores[(uid, o)]) for o in sel.outcome_ids if (uid, o) in scores]))
-    cursors = [encode_cursor(kind, keys[u]) for u in page_ids]
-    page = Page(items, cursors, len(order), start + first < len(order), start > 0)
-    return page, sel
+    cursors = [encode_cursor(kind, _cursor(sort, keys[u])) for u in page_ids]
+    total = len(keys) - (_AFTER in keys) - (_BEFORE in keys)
+    return Page(items, cursors, total, has_next, has_previous), sel
 
 
 async def aggregate_rollups(ctx, course_id: int, *, stat, user_ids, section_id, outcome_ids, outcome_group_id,

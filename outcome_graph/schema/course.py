@@ -75,7 +75,8 @@ class Course:
 
     @strawberry.field(description="Visible outcome results of the selected students and outcomes, ordered by "
                                   "student sortable name, student id, outcome id, result id (spec §2.4). "
-                                  "Non-graders must pass userIds they may read (themself, or observed students).")
+                                  "Non-graders must pass userIds they may read (themself, or observed students). Relay paging: "
+                                  "`first` (default 10) after `after`, or `last` before `before`.")
     async def outcome_results(
         self, info: strawberry.Info,
         user_ids: Optional[list[strawberry.ID]] = None,
@@ -83,17 +84,20 @@ class Course:
         outcome_group_id: Optional[strawberry.ID] = None,
         section_id: Optional[strawberry.ID] = None,
         include_hidden: Optional[bool] = False,
-        first: Optional[int] = 10,
+        first: Optional[int] = None,
         after: Optional[str] = None,
+        last: Optional[int] = None,
+        before: Optional[str] = None,
     ) -> OutcomeResultConnection:
         return await resolve_outcome_results(
             info, self.course_id, user_ids=user_ids, outcome_ids=outcome_ids, outcome_group_id=outcome_group_id,
-            section_id=section_id, include_hidden=bool(include_hidden), first=10 if first is None else first,
-            after=after)
+            section_id=section_id, include_hidden=bool(include_hidden), first=first, after=after, last=last,
+            before=before)
 
     @strawberry.field(description="Mastery rollups per student (Canvas outcome_rollups), paged over students. "
                                   "Without sortBy students come by id; STUDENT sorts by sortable name; OUTCOME "
-                                  "by sortOutcomeId's score, missing scores last in both directions (spec §3.4).")
+                                  "by sortOutcomeId's score, missing scores last in both directions (spec §3.4). Relay "
+                                  "paging: `first` (default 10) after `after`, or `last` before `before`.")
     async def outcome_rollups(
         self, info: strawberry.Info,
         user_ids: Optional[list[strawberry.ID]] = None,
@@ -104,13 +108,15 @@ class Course:
         sort_by: Optional[RollupSortBy] = None,
         sort_outcome_id: Optional[strawberry.ID] = None,
         sort_order: Optional[SortOrder] = SortOrder.ASC,
-        first: Optional[int] = 10,
+        first: Optional[int] = None,
         after: Optional[str] = None,
+        last: Optional[int] = None,
+        before: Optional[str] = None,
     ) -> RollupConnection:
         page, sel = await rollups_page(
             info.context, self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
             outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by, sort_outcome_id=sort_outcome_id,
-            sort_order=sort_order, first=10 if first is None else first, after=after)
+            sort_order=sort_order, first=first, after=after, last=last, before=before)
         outcomes = await course_outcomes(info, self.course_id, sel.outcome_ids)
         users = await info.context.loaders.user_by_id.load_many([row.user_id for row in page.items])
         edges = [RollupEdge(cursor=c, node=Rollup(

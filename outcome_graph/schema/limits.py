@@ -48,7 +48,7 @@ def _depth(node, fragments) -> int:
 
 def _page_size(field: FieldNode, max_page: int) -> int | None:
     for arg in field.arguments or ():
-        if arg.name.value == "first":
+        if arg.name.value in ("first", "last"):
             if not isinstance(arg.value, IntValueNode):
                 return max_page  # a variable: the worst case
             # Clamped: a negative `first` fails at execution, but must not cancel other fields' cost here.
@@ -59,7 +59,7 @@ def _page_size(field: FieldNode, max_page: int) -> int | None:
 def _cost(node, fragments, schema_type, max_page: int, multiplier: int, page: int | None = None) -> int:
     """Objects a query can return: each object field counts once per parent object (leaves are free).
 
-    A connection's `first` sizes its `edges`/`nodes` lists; other lists count DEFAULT_LIST_SIZE items.
+    A connection's `first` (or `last`) sizes its `edges`/`nodes` lists; other lists count DEFAULT_LIST_SIZE items.
     """
     total = 0
     for field in _selections(node, fragments):

@@ -15,6 +15,10 @@ from tests.api.course_builder import CourseBuilder
 from tests.api.expected import Course
 from tests.conftest import DEMO
 
+BAD_CURSOR = ("after: invalid cursor {}: pass an edge cursor, startCursor or endCursor of this connection with "
+              "the same sort (cursors of older versions of the API are no longer accepted: start again from the first "
+              "page)")
+
 DEMO_DOC = orjson.loads(DEMO.read_bytes())
 DEMO_COURSE = Course(DEMO_DOC)
 
@@ -383,7 +387,7 @@ ERROR_CASES = [
     ("teacher", {"first": 101}, "BAD_USER_INPUT", "first must be at most 100 (the maximum page size), got 101"),
     ("teacher", {"first": -1}, "BAD_USER_INPUT", "first must be between 0 and 100, got -1"),
     ("teacher", {"after": "not-a-cursor"}, "BAD_USER_INPUT",
-     "after: invalid cursor 'not-a-cursor': pass an edge cursor or endCursor of this connection"),
+     BAD_CURSOR.format("'not-a-cursor'")),
 ]
 
 
