@@ -46,8 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "outcome_graph" / "db" / "demo_course.json"
 CLI = [sys.executable, "-m", "outcome_graph"]
 
-ROLLUPS = ("query Rollups($after: String, $sort: RollupSortBy, $order: SortOrder) { course(id: 1) { "
-           "outcomeRollups(first: 20, after: $after, sortBy: $sort, sortOrder: $order, sortOutcomeId: 201) { "
+ROLLUPS = ("query Rollups($after: String, $sort: RollupSortBy, $order: SortOrder, $sortOutcome: ID) { course(id: 1) { "
+           "outcomeRollups(first: 20, after: $after, sortBy: $sort, sortOrder: $order, sortOutcomeId: $sortOutcome) { "
            "totalCount pageInfo { hasNextPage endCursor } edges { node { user { id name } sections { id } "
            "scores { outcome { id title } score count title submittedAt hidePoints } } } } } }")
 RESULTS = ("query Results($after: String) { course(id: 1) { outcomeResults(first: 100, after: $after) { "
@@ -110,7 +110,8 @@ class Client:
     def request(self, name: str) -> tuple[str, dict]:
         if name == "rollups":
             sort, order = self.sort
-            return ROLLUPS, {"after": self.cursor["rollups"], "sort": sort, "order": order}
+            return ROLLUPS, {"after": self.cursor["rollups"], "sort": sort, "order": order,
+                             "sortOutcome": "201" if sort == "OUTCOME" else None}
         if name == "results":
             return RESULTS, {"after": self.cursor["results"]}
         if name == "enqueue":

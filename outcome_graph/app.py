@@ -32,7 +32,7 @@ from outcome_graph.errors import ServiceUnavailable
 from outcome_graph.schema.errors import classify, unavailable, unexpected
 from outcome_graph.schema.limits import over_budget
 from outcome_graph.settings import Settings
-from outcome_graph.websocket import LegacyWSHandler, TransportWSHandler
+from outcome_graph.websocket import LegacyWSHandler, TextFrameWebSocketAdapter, TransportWSHandler
 
 log = logging.getLogger("outcome_graph")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -43,6 +43,7 @@ class GraphQLView(GraphQL):
 
     graphql_transport_ws_handler_class = TransportWSHandler
     graphql_ws_handler_class = LegacyWSHandler
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, schema, state: dict, settings: Settings):
         super().__init__(schema, graphql_ide="graphiql" if settings.graphiql else None,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from pathlib import Path
 
+from outcome_graph import demo
 from outcome_graph.settings import Settings
 
 DEMO_DATABASE = "outcome_graph_demo.db"
@@ -155,15 +157,31 @@ async def _load_demo(settings: Settings) -> tuple[str, str]:
     """A fresh demo database with the shipped demo course; returns a teacher's and a student's token."""
     from outcome_graph.db.bundle import load_bundle_file
     from outcome_graph.db.importer import import_bundle
-    from outcome_graph.db.tokens import create_token
 
     engine = await _engine(settings)
     try:
         await import_bundle(engine, load_bundle_file(Path(__file__).parent / "db" / "demo_course.json"))
+    finally:
+        await engine.dispose()
+    return await _demo_tokens(settings)
+
+
+async def _demo_tokens(settings: Settings) -> tuple[str, str]:
+    """New tokens of the demo's teacher and student (in a running demo's database too: only rows are added)."""
+    from outcome_graph.db.tokens import create_token
+
+    engine = await _engine(settings)
+    try:
         return (await create_token(engine, user_id=DEMO_TEACHER),
                 await create_token(engine, user_id=DEMO_STUDENT))
     finally:
         await engine.dispose()
+
+
+def _print_tokens(teacher: str, student: str) -> None:
+    print(f"  teacher token (Grace Hopper):  {teacher}\n"
+          f"  student token (user {DEMO_STUDENT}):     {student}\n"
+          f"  send one as the header  Authorization: Bearer <token>", flush=True)
 
 
 def cmd_serve(args) -> int:
@@ -172,24 +190,34 @@ def cmd_serve(args) -> int:
     from outcome_graph.app import create_app
 
     settings = _settings(args)
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    url = f"http://{shown}:{args.port}/graphql"
+    marker = contextlib.nullcontext()
     if args.demo:
         if not args.database:
+            settings = settings.with_(database_url=f"sqlite+aiosqlite:///{DEMO_DATABASE}")
+            other = demo.running(Path(DEMO_DATABASE))
+            if other is not None:  # never delete the database under a running demo: point at it instead
+                print(f"A demo is already running at {other.url} (pid {other.pid}, database {DEMO_DATABASE}); "
+                      f"left as it is. New tokens for it:", flush=True)
+                _print_tokens(*asyncio.run(_demo_tokens(settings)))
+                print("  (to run a second demo beside it: outcome-graph serve --demo --port OTHER "
+                      "--database sqlite:///other.db)", flush=True)
+                return 0
             for suffix in ("", "-wal", "-shm"):
                 Path(DEMO_DATABASE + suffix).unlink(missing_ok=True)
-            settings = settings.with_(database_url=f"sqlite+aiosqlite:///{DEMO_DATABASE}")
+            marker = demo.claimed(Path(DEMO_DATABASE), url)
         teacher, student = asyncio.run(_load_demo(settings))
-        shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-        print(f"Outcome Graph demo: GraphiQL at http://{shown}:{args.port}/graphql\n"
-              f"  teacher token (Grace Hopper):  {teacher}\n"
-              f"  student token (user {DEMO_STUDENT}):     {student}\n"
-              f"  send one as the header  Authorization: Bearer <token>", flush=True)
+        print(f"Outcome Graph demo: GraphiQL at {url}", flush=True)
+        _print_tokens(teacher, student)
     # uvicorn catches SIGTERM, shuts down gracefully (requests in flight finish, then the app's lifespan stops
     # the job worker and the engine) and then raises the signal again for the handler it found installed, so
     # that handler decides how the process ends. The default one kills it (exit status -15 / 143), which a
     # supervisor reads as a crash: a requested, completed shutdown exits 0.
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
-        uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+        with marker:
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 0

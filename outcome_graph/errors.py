@@ -37,3 +37,15 @@ class ServiceUnavailable(DomainError):
 
     code = "SERVICE_UNAVAILABLE"
     retry_after_seconds = 5
+
+
+class Mistake:
+    """One kind of caller mistake, in one place: the GraphQL answer (code, the argument it names, wording in the
+    caller's terms) and, for a REST adapter, Canvas's text for the same mistake (which names REST parameters)."""
+
+    def __init__(self, error: type[DomainError], argument: str, message: str, canvas: str | None = None):
+        self.error, self.argument, self.message, self.canvas = error, argument, message, canvas
+
+    def __call__(self, **details: object) -> DomainError:
+        """The error to raise; `details` fill the message's {placeholders}."""
+        return self.error(self.message.format(**details), argument=self.argument)

@@ -1,14 +1,20 @@
-"""WebSocket operations each run on a fresh Context, re-authenticated from the socket's token.
+"""WebSockets: every operation on a fresh Context, re-authenticated from the socket's token; messages as text.
 
 Strawberry's protocol handlers execute every operation with the one context made at the handshake; ours
 hand the schema a SocketContext (app.py) and swap in `for_operation()`'s Context where the handler starts
-an operation, so no loader, access memo or viewer outlives the operation that read it.
+an operation, so no loader, access memo or viewer outlives the operation that read it. Messages go out as TEXT frames:
+browsers' graphql-transport-ws clients (GraphiQL, graphql-ws) reject binary ones, and the view's orjson encoder
+returns bytes, which strawberry would send as binary.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Mapping
 from typing import Any
+
+from starlette.websockets import WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter
+from strawberry.http.exceptions import WebSocketDisconnected
 
 from outcome_graph import socket_limits
 from outcome_graph.context import SocketContext
@@ -52,3 +58,14 @@ class TransportWSHandler(socket_limits.TransportWSHandler):
 class LegacyWSHandler(socket_limits.LegacyWSHandler):
     def __init__(self, *, schema, **kwargs):
         super().__init__(schema=_PerOperation(schema), **kwargs)
+
+
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Strawberry's adapter, sending every message as UTF-8 text whatever encode_json returns."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        encoded = self.view.encode_json(message)
+        try:
+            await self.ws.send_text(encoded.decode() if isinstance(encoded, bytes) else encoded)
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc

@@ -19,17 +19,20 @@ from outcome_graph.db import jobs, locks
 from outcome_graph.db import models as m
 from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.writes import bump_data_version
-from outcome_graph.errors import BadUserInput, NotFound
+from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.rollups import CalculationError, validate_calculation
 
 HEX6 = re.compile(r"[0-9A-Fa-f]{6}\Z")
 MAX_TITLE = 255
-OUTCOME_NOT_IN_CONTEXT = "outcome not found in this context"
+OUTCOME_NOT_IN_CONTEXT = Mistake(NotFound, "outcomeId", "outcomeId: outcome {id} is not linked in this course",
+                                 canvas="outcome not found in this context")
+NOT_IN_COURSE = Mistake(NotFound, "order", "order: outcome {id} is not linked in this course",
+                        canvas="Outcomes do not belong to Course")
 EXACTLY_ONE_MASTERY = "Exactly one rating can have mastery"
 
 
 def _err(field: str, message: str) -> BadUserInput:
-    return BadUserInput(f"{field}: {message}", field=field)
+    return BadUserInput(f"{field}: {message}", argument=field)
 
 
 def _show(v: float) -> str:
@@ -140,7 +143,7 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
         linked = (await conn.execute(select(m.OutcomeLink.id).where(
             m.OutcomeLink.course_id == course_id, m.OutcomeLink.outcome_id == outcome_id))).first()
         if linked is None:
-            raise NotFound(OUTCOME_NOT_IN_CONTEXT)
+            raise OUTCOME_NOT_IN_CONTEXT(id=outcome_id)
         courses = await courses_using(conn, outcome_id)
         await locks.lock_courses(conn, courses)
         row = (await conn.execute(select(o.title, o.ratings, o.points_possible, o.mastery_points,
@@ -220,23 +223,21 @@ async def set_calculation_method(engine: AsyncEngine, course_id: int, method: st
 
 async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int,
                                order: Sequence[tuple[int, int]]) -> None:
-    """Replaces the user's saved outcome order in the course (spec §5.2); a repeated outcome keeps its first
-    position. Every outcome must be linked in the course: "Outcomes do not belong to Course"."""
+    """Replaces the user's saved outcome order in the course (spec §5.2); the caller gives each outcome once.
+    Every outcome must be linked in the course."""
     oo = m.OutcomeOrder
 
     async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         linked = {row[0] for row in await conn.execute(
             select(m.OutcomeLink.outcome_id).where(m.OutcomeLink.course_id == course_id))}
-        if any(outcome_id not in linked for outcome_id, _ in order):
-            raise BadUserInput("Outcomes do not belong to Course", field="order")
-        first: dict[int, int] = {}
-        for outcome_id, position in order:
-            first.setdefault(outcome_id, position)
+        unlinked = [outcome_id for outcome_id, _ in order if outcome_id not in linked]
+        if unlinked:
+            raise NOT_IN_COURSE(id=unlinked[0])
         await conn.execute(delete(oo).where(oo.course_id == course_id, oo.user_id == user_id))
-        if first:
+        if order:
             await conn.execute(insert(oo), [{"course_id": course_id, "user_id": user_id, "outcome_id": o,
-                                             "position": p} for o, p in first.items()])
+                                             "position": p} for o, p in order])
         await bump_data_version(conn, [course_id])
 
     await write_transaction(engine, work)

@@ -20,7 +20,7 @@ from outcome_graph.db import models as m
 from outcome_graph.db.batch import RESULT
 from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.rollup_store import recompute
-from outcome_graph.errors import BadUserInput, Forbidden
+from outcome_graph.errors import BadUserInput, Forbidden, NotFound
 from outcome_graph.rollups import compute_percent
 
 # The access policy's answer (CourseAccess.sees_sections): given a student's sections, whether the writer grades
@@ -48,9 +48,16 @@ class ResultInput:
     posted: bool | None = None
     submitted_at: datetime | None = None  # naive UTC
     assessed_at: datetime | None = None  # naive UTC
-    hidden: bool = False
-    hide_points: bool = False
+    hidden: bool | None = None
+    hide_points: bool | None = None
     title: str | None = None
+
+
+# Recording a stored (user, alignment) again: what the input leaves out (None) keeps its stored value; a new
+# result takes these defaults. percent and mastery are derived again when the points change (score, possible
+# or percent given), else kept.
+KEPT = {"score": None, "possible": None, "submitted_at": None, "assessed_at": None, "hidden": False,
+        "hide_points": False, "title": None, "posted": True}
 
 
 def epoch_seconds(value: datetime | None) -> int | None:
@@ -133,49 +140,53 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade:
     for item, uid in zip(items, user_ids):  # checked in order: the first bad item is the one reported
         if uid not in students:
             who = f"sis_user_id:{item.sis_user_id}" if item.user_id is None else str(uid)
-            raise BadUserInput(f"{item.path}.userId: user {who} is not a student of course {course_id}",
-                               field=f"{item.path}.userId")
+            raise NotFound(f"{item.path}.userId: user {who} is not a student of this course",
+                               argument=f"{item.path}.userId")
         if may_grade is not None and not may_grade(students[uid]):
-            raise Forbidden(f"{item.path}.userId: user {uid} is not in your sections", field=f"{item.path}.userId")
+            raise Forbidden(f"{item.path}.userId: user {uid} is not in your sections", argument=f"{item.path}.userId")
         al = alignments.get(item.alignment_id)
         if al is None or al.course_id != course_id:
-            raise BadUserInput(f"{item.path}.alignmentId: no such alignment {item.alignment_id} in course {course_id}",
-                               field=f"{item.path}.alignmentId")
+            raise NotFound(f"{item.path}.alignmentId: no alignment {item.alignment_id} in this course",
+                               argument=f"{item.path}.alignmentId")
         if al.deleted:
             raise BadUserInput(f"{item.path}.alignmentId: alignment {item.alignment_id} is deleted",
-                               field=f"{item.path}.alignmentId")
+                               argument=f"{item.path}.alignmentId")
         if item.outcome_id is not None and item.outcome_id != al.outcome_id:
             raise BadUserInput(f"{item.path}.outcomeId: alignment {al.id} aligns outcome {al.outcome_id}, "
-                               f"not {item.outcome_id}", field=f"{item.path}.outcomeId")
+                               f"not {item.outcome_id}", argument=f"{item.path}.outcomeId")
 
     scoring = await _scoring(conn, course_id, {al.outcome_id for al in alignments.values()})
-    existing = {(row.user_id, row.alignment_id): row for row in await conn.execute(
-        select(r.id, r.user_id, r.alignment_id, r.posted).where(
+    existing = {(row.user_id, row.alignment_id): row._asdict() for row in await conn.execute(
+        select(r.id, r.user_id, r.alignment_id, r.percent, r.mastery, *(getattr(r, c) for c in KEPT)).where(
             r.course_id == course_id, r.user_id.in_(set(user_ids)), r.alignment_id.in_(set(alignments))))}
     values: dict[tuple[int, int], dict] = {}  # (user, alignment) -> the row to write; later items win
     keys: list[tuple[int, int]] = []
     for item, uid in zip(items, user_ids):
         al = alignments[item.alignment_id]
         pp, mp, course_scale = scoring.get(al.outcome_id, (None, None, False))
-        percent = item.percent
-        if percent is None:  # spec §2.2
-            percent = compute_percent(item.score, item.possible, points_possible=pp, mastery_points=mp,
-                                      alignment_mastery=al.mastery_score, course_scale=course_scale)
-        mastery = item.mastery if item.mastery is not None else derived_mastery(percent, pp, mp)
         key = (uid, al.id)
-        old = existing.get(key)
-        posted = item.posted if item.posted is not None else (old.posted if old is not None else True)
-        time = epoch_seconds(item.submitted_at if item.submitted_at is not None else item.assessed_at) or 0
+        old = values.get(key) or existing.get(key)  # an earlier item of this call, else the stored row
+        kept = {c: (getattr(item, c) if getattr(item, c) is not None else
+                    old[c] if old is not None else default) for c, default in KEPT.items()}
+        points_given = item.score is not None or item.possible is not None or item.percent is not None
+        if old is not None and not points_given:
+            percent, mastery = old["percent"], old["mastery"]
+        else:
+            percent = item.percent
+            if percent is None:  # spec §2.2
+                percent = compute_percent(kept["score"], kept["possible"], points_possible=pp, mastery_points=mp,
+                                          alignment_mastery=al.mastery_score, course_scale=course_scale)
+            mastery = derived_mastery(percent, pp, mp)
+        if item.mastery is not None:
+            mastery = item.mastery
+        time = epoch_seconds(kept["submitted_at"] if kept["submitted_at"] is not None else kept["assessed_at"]) or 0
         values[key] = {
             "course_id": course_id, "user_id": uid, "outcome_id": al.outcome_id,
-            "alignment_id": al.id, "score": item.score, "possible": item.possible, "percent": percent,
-            "mastery": mastery, "hidden": item.hidden, "hide_points": item.hide_points, "posted": posted,
-            "submitted_at": item.submitted_at, "assessed_at": item.assessed_at, "time": time,
-            "title": item.title, "deleted": False,
+            "alignment_id": al.id, **kept, "percent": percent, "mastery": mastery, "time": time, "deleted": False,
         }
         keys.append(key)
 
-    ids = {k: row.id for k, row in existing.items()}
+    ids = {k: row["id"] for k, row in existing.items()}
     updates = [{**v, "id": ids[k]} for k, v in values.items() if k in existing]
     inserts = [{**v, "artifact_type": "other"} for k, v in values.items() if k not in existing]
     if updates:
@@ -200,10 +211,10 @@ async def _course_results(conn, course_id: int, result_ids: Sequence[int], *, in
     for i, rid in enumerate(result_ids):
         row = rows.get(rid)
         if row is None or (row.deleted and not include_deleted):
-            raise BadUserInput(f"{field}[{i}]: no such result {rid} in course {course_id}", field=f"{field}[{i}]")
+            raise NotFound(f"{field}[{i}]: no result {rid} in this course", argument=f"{field}[{i}]")
         if may_grade is not None and not may_grade(students.get(row.user_id, set())):
             raise Forbidden(f"{field}[{i}]: result {rid} belongs to a student outside your sections",
-                            field=f"{field}[{i}]")
+                            argument=f"{field}[{i}]")
     return rows
 
 

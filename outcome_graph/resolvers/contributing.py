@@ -8,12 +8,13 @@ from sqlalchemy import String, func, select
 
 from outcome_graph.db import models as m
 from outcome_graph.db.results import counted
-from outcome_graph.errors import BadUserInput
+from outcome_graph.errors import Mistake, NotFound
 from outcome_graph.resolvers.access import require_grader
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.students import select_students
 
-OUTCOME_NOT_IN_CONTEXT = "outcome not found in this context"
+OUTCOME_NOT_IN_CONTEXT = Mistake(NotFound, "outcomeId", "outcomeId: outcome {id} is not linked in this course",
+                                 canvas="outcome not found in this context")
 DIRECT_TYPES = ("assignment", "rubric", "question_bank", "discussion")
 ASSIGNMENT_TYPES = ("assignment", "quiz")  # a classic quiz is an assignment in Canvas
 
@@ -36,10 +37,10 @@ class Contributing:
 async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_assignment_alignments: bool,
                               show_unpublished_assignments: bool) -> Contributing:
     access = await require_grader(ctx, course_id)
-    oid = parse_id(outcome_id, "outcome id")
+    oid = parse_id(outcome_id, "outcomeId")
     links = await ctx.loaders.links_by_course.load(course_id)
     if all(link.outcome_id != oid for link in links):
-        raise BadUserInput(OUTCOME_NOT_IN_CONTEXT)
+        raise OUTCOME_NOT_IN_CONTEXT(id=oid)
     students = await select_students(ctx, access, user_ids, None)
     rows = await ctx.loaders.alignments_by_course_outcome.load((course_id, oid))
     ctx.loaders.alignment_by_id.prime_many({r.id: r for r in rows})  # ContributingScore.alignment reads them

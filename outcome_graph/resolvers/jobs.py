@@ -23,7 +23,7 @@ WATCHED = ("state", "progress", "run_after", "attempts", "error", "finished_at")
 
 async def _student(ctx, access, course_id: int, raw_user_id: Any) -> int:
     """An active student of the course the grader sees, else NOT_FOUND (spec §5.3)."""
-    [user_id] = await resolve_user_ids(ctx, [raw_user_id])
+    [user_id] = await resolve_user_ids(ctx, [raw_user_id], "userId")
     sections = {e.section_id for e in await ctx.loaders.enrollments_by_course.load(course_id)
                 if e.user_id == user_id and e.role == "student" and e.state in ENQUEUE_STATES}
     if user_id is None or not access.sees_sections(sections):
@@ -35,7 +35,7 @@ async def enqueue_calculation(ctx, raw_course_id: Any, raw_user_id: Any | None):
     """enqueueOutcomeRollupCalculation: a job row due settings.job_delay_seconds from now, one per pair.
     An unknown course and one the viewer has no part in get the same answer."""
     try:
-        access = await require_grader(ctx, parse_id(raw_course_id, "course id"))
+        access = await require_grader(ctx, parse_id(raw_course_id, "courseId"))
     except (BadUserInput, NotFound):
         raise NotFound(INVALID_COURSE_OR_STUDENT) from None
     course_id = access.course_id

@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from outcome_graph.errors import BadUserInput
+from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.resolvers.access import visible_alignments
 from outcome_graph.rollups import rating_bucket, rating_defaults, rating_levels
 
-BOTH_FILTERS = "can't filter by both outcome_ids and outcome_group_id"
-NOT_LINKED = "can only include id's of outcomes in the outcome context"
-GROUP_NOT_IN_COURSE = "can only include an outcome group id in the outcome context"
+BOTH_FILTERS = Mistake(BadUserInput, "outcomeGroupId", "pass outcomeIds or outcomeGroupId, not both",
+                       canvas="can't filter by both outcome_ids and outcome_group_id")
+NOT_LINKED = Mistake(NotFound, "outcomeIds", "outcomeIds: outcome {id} is not linked in this course",
+                     canvas="can only include id's of outcomes in the outcome context")
+GROUP_NOT_IN_COURSE = Mistake(NotFound, "outcomeGroupId", "outcomeGroupId: no outcome group {id} in this course",
+                              canvas="can only include an outcome group id in the outcome context")
 
 
 async def ordered_links(ctx, course_id: int) -> list:
@@ -31,20 +34,20 @@ async def ordered_links(ctx, course_id: int) -> list:
 
 async def select_outcome_ids(ctx, course_id: int, outcome_ids: list[int] | None,
                              group_id: int | None, *, ordered: bool = True) -> list[int]:
-    """Selected outcome ids, validated with Canvas's messages (spec §3.5); in display order when `ordered`."""
+    """Selected outcome ids, validated in Canvas's order (spec §3.5); in display order when `ordered`."""
     if outcome_ids is not None and group_id is not None:
-        raise BadUserInput(BOTH_FILTERS)
+        raise BOTH_FILTERS()
     links = await (ordered_links(ctx, course_id) if ordered else ctx.loaders.links_by_course.load(course_id))
     if group_id is not None:
         groups = await ctx.loaders.groups_by_course.load(course_id)
         if all(g.id != group_id for g in groups):
-            raise BadUserInput(GROUP_NOT_IN_COURSE)
+            raise GROUP_NOT_IN_COURSE(id=group_id)
         return [link.outcome_id for link in links if link.group_id == group_id]
     if outcome_ids is not None:
         linked = {link.outcome_id for link in links}
         wanted = set(outcome_ids)
         if not wanted <= linked:
-            raise BadUserInput(NOT_LINKED)
+            raise NOT_LINKED(id=min(wanted - linked))
         return [link.outcome_id for link in links if link.outcome_id in wanted]
     return [link.outcome_id for link in links]
 

@@ -1,4 +1,9 @@
-"""Relay paging: `first` checks and opaque, stable cursors that carry the sort key of an edge."""
+"""Relay paging, forward (`first`/`after`) and backward (`last`/`before`), with opaque cursors.
+
+A cursor carries ids and the sort keys the server cannot re-derive (a score), never a student's name: the name
+key of the cursor's student is derived again from their id on decode, so names stay out of logs and URLs.
+Cursors are versioned; another version's cursor (or a forged one) is BAD_USER_INPUT naming the argument.
+"""
 
 from __future__ import annotations
 
@@ -12,54 +17,79 @@ from outcome_graph.errors import BadUserInput
 
 T = TypeVar("T")
 MAX_INT = 2**63 - 1
+DEFAULT_PAGE_SIZE = 10
+VERSION = "og2."  # cursors before it held names: refused
 
-# The sort key each kind of cursor carries (the kind's first two parts: "rollup:student:asc" -> "rollup:student").
+# What each kind of cursor carries (the kind's first two parts: "rollup:student:asc" -> "rollup:student").
 # A float position takes ints too; anything else must match exactly, so a forged cursor never reaches SQL or a sort.
 KEY_TYPES: dict[str, tuple[type, ...]] = {
-    "result": (str, int, int, int),  # sortable-name key, user id, outcome id, result id
-    "rollup:id": (int,),
-    "rollup:student": (str, int),
-    "rollup:outcome": (bool, float, str, int),  # missing score, score, name key, user id
+    "result": (int, int, int),  # user id, outcome id, result id (the name key comes from the user id)
+    "rollup:id": (int,),  # user id
+    "rollup:student": (int,),  # user id (the name key comes from it)
+    "rollup:outcome": (bool, float, int),  # missing score, score, user id
 }
 
 
-def check_first(first: int, maximum: int) -> int:
-    if first < 0:
-        raise BadUserInput(f"first must be between 0 and {maximum}, got {first}")
-    if first > maximum:
-        raise BadUserInput(f"first must be at most {maximum} (the maximum page size), got {first}")
-    return first
+@dataclass(frozen=True)
+class PageRequest:
+    """Which slice of a connection: `size` edges after `after` (forward) or before `before` (backward)."""
+
+    size: int
+    backward: bool
+    after: list | None  # decoded cursor keys
+    before: list | None
+
+
+def check_size(value: int, maximum: int, argument: str) -> int:
+    if value < 0:
+        raise BadUserInput(f"{argument} must be between 0 and {maximum}, got {value}", argument=argument)
+    if value > maximum:
+        raise BadUserInput(f"{argument} must be at most {maximum} (the maximum page size), got {value}",
+                           argument=argument)
+    return value
+
+
+def page_request(kind: str, maximum: int, *, first: int | None, after: str | None, last: int | None = None,
+                 before: str | None = None) -> PageRequest:
+    """The request's slice, checked: `first` or `last` (not both; neither means the first 10) and cursors of
+    this connection and sort."""
+    if first is not None and last is not None:
+        raise BadUserInput("pass first (forward) or last (backward), not both", argument="last")
+    backward = last is not None
+    size = check_size(last, maximum, "last") if backward else \
+        check_size(DEFAULT_PAGE_SIZE if first is None else first, maximum, "first")
+    return PageRequest(size, backward, decode_cursor(after, kind, "after"), decode_cursor(before, kind, "before"))
 
 
 def encode_cursor(kind: str, key: Sequence[Any]) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps([kind, *key])).decode()
+    return VERSION + base64.urlsafe_b64encode(orjson.dumps([kind, *key])).decode()
 
 
-def decode_cursor(cursor: str | None, kind: str, arity: int) -> list | None:
-    """The sort key inside a cursor of this kind; BAD_USER_INPUT for anything else."""
+def decode_cursor(cursor: str | None, kind: str, argument: str) -> list | None:
+    """The keys inside a cursor of this kind; BAD_USER_INPUT naming the argument for anything else."""
     if cursor is None:
         return None
-    try:
-        value = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
-    except (ValueError, TypeError):
-        value = None
-    types = KEY_TYPES.get(":".join(kind.split(":")[:2]), (None,) * arity)
-    if (not isinstance(value, list) or len(value) != arity + 1 or value[0] != kind
+    value = None
+    if cursor.startswith(VERSION):
+        try:
+            value = orjson.loads(base64.urlsafe_b64decode(cursor[len(VERSION):].encode()))
+        except (ValueError, TypeError):
+            pass
+    types = KEY_TYPES[":".join(kind.split(":")[:2])]
+    if (not isinstance(value, list) or len(value) != len(types) + 1 or value[0] != kind
             or not all(map(_fits, value[1:], types))):
-        raise BadUserInput(f"invalid cursor {cursor[:40]!r}: pass an edge cursor or endCursor of this connection")
+        raise BadUserInput(f"{argument}: invalid cursor {cursor[:40]!r}: pass an edge cursor, startCursor or "
+                           "endCursor of this connection with the same sort (cursors of older versions of the API "
+                           "are no longer accepted: start again from the first page)", argument=argument)
     return value[1:]
 
 
-def _fits(value: Any, expected: type | None) -> bool:
-    """A key value of the expected type (None: any scalar) that every database takes: 64-bit, no NUL."""
-    if expected is None:
-        return value is None or type(value) in (str, int, float, bool) and _fits(value, type(value))
+def _fits(value: Any, expected: type) -> bool:
+    """A key value of the expected type that every database takes: 64-bit."""
     if expected is float and type(value) is int:  # a whole score comes back from JSON as an int
         expected = int
     if type(value) is not expected:
         return False
-    if expected is str:
-        return "\x00" not in value
     return expected is bool or -MAX_INT <= value <= MAX_INT
 
 
@@ -70,3 +100,13 @@ class Page(Generic[T]):
     total: int
     has_next: bool
     has_previous: bool
+
+
+def cut(window: list[T], request: PageRequest) -> tuple[list[T], bool, bool]:
+    """The page of a window (the edges between the cursors, in order, or size + 1 of them from the side the
+    request reads): (items, has_next, has_previous). Going forward, hasPreviousPage says whether a cursor
+    came before; going backward, hasNextPage does."""
+    n = request.size
+    if request.backward:
+        return window[max(0, len(window) - n):] if n else [], request.before is not None, len(window) > n
+    return window[:n], len(window) > n, request.after is not None

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select, tuple_
+from sqlalchemy.orm import aliased
 
 from outcome_graph.db import batch
 from outcome_graph.db import models as m
 from outcome_graph.db.engine import SQLITE_UNICODE_LOWER
 from outcome_graph.db.results import counted, joined
-from outcome_graph.errors import Forbidden
+from outcome_graph.errors import Forbidden, Mistake
 from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.outcomes import select_outcome_ids
-from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
+from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
 from outcome_graph.resolvers.students import requested_users, select_students
 
 r, u, link = m.OutcomeResult, m.User, m.OutcomeLink
@@ -26,58 +27,81 @@ PRIMED_COLUMNS = [c for _, columns, prefix in _JOINED for c in batch.labelled(co
 _FIRST_PRIMED = len(RESULT_COLUMNS) + 2  # after name_key and total
 _STARTS = [_FIRST_PRIMED + sum(len(c) for _, c, _ in _JOINED[:i]) for i in range(len(_JOINED))]
 PRIMED = [(name, start, batch.rows_of(columns, start)) for (name, columns, _), start in zip(_JOINED, _STARTS)]
-HIDDEN_FOR_GRADERS = "include_hidden is only available to users who can view all grades"
+HIDDEN_FOR_GRADERS = Mistake(Forbidden, "includeHidden", "includeHidden: true is for graders only (who see every grade)",
+                             canvas="include_hidden is only available to users who can view all grades")
 
 
-def name_key(dialect: str):
+def name_key(dialect: str, users=u):
     """Sortable-name order, the same code point order of the same lower case on SQLite and PostgreSQL (and in
     the rollups' STUDENT sort): SQLite's own lower() folds ASCII only, so it gets db/engine.py's unicode_lower."""
     if dialect == "postgresql":
-        return func.lower(u.sortable_name).collate("C")
-    return getattr(func, SQLITE_UNICODE_LOWER)(u.sortable_name)
+        return func.lower(users.sortable_name).collate("C")
+    return getattr(func, SQLITE_UNICODE_LOWER)(users.sortable_name)
+
+
+ORDER = (r.user_id, r.outcome_id, r.id)  # after the name key
+
+
+def keyset(dialect: str, request: PageRequest):
+    """The conditions placing rows between the request's cursors, the cursor student's name key derived in SQL
+    from their id (a cursor carries no name)."""
+    order = tuple_(name_key(dialect), *ORDER)
+    conditions = []
+    for cursor, past in ((request.after, order.__gt__), (request.before, order.__lt__)):
+        if cursor is not None:
+            cursor_user = aliased(m.User)
+            cursor_name = select(name_key(dialect, cursor_user)).where(cursor_user.id == cursor[0]).scalar_subquery()
+            conditions.append(past(tuple_(cursor_name, *cursor)))
+    return conditions
+
+
+def result_cursor(row) -> str:
+    return encode_cursor("result", (row.user_id, row.outcome_id, row.id))
 
 
 async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, outcome_group_id, section_id,
-                               include_hidden: bool, first: int, after: str | None) -> Page:
+                               include_hidden: bool, first: int | None, after: str | None, last: int | None = None,
+                               before: str | None = None) -> Page:
     """Two statements: the page with its total and the users, alignments and assets its nodes show, and
     its outcomes. All are in the loaders before the nodes resolve, so their fields resolve synchronously."""
     access = await course_access(ctx, course_id)
     if include_hidden and not access.sees_hidden:
-        raise Forbidden(HIDDEN_FOR_GRADERS)
+        raise HIDDEN_FOR_GRADERS()
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
-    first = check_first(first, ctx.settings.max_page_size)
-    cursor = decode_cursor(after, "result", 4)
+    request = page_request("result", ctx.settings.max_page_size, first=first, after=after, last=last, before=before)
     outcomes = await _outcome_filter(ctx, course_id, outcome_ids, outcome_group_id)
     students = await _student_filter(ctx, access, user_ids, section_id)
+    cursored = request.after is not None or request.before is not None
     if students is None or outcomes is None:
-        return Page([], [], 0, False, cursor is not None)
-    key = name_key(ctx.engine.dialect.name)
+        return Page([], [], 0, False, cursored)
+    dialect = ctx.engine.dialect.name
+    key = name_key(dialect)
     where = (counted(course_id, include_hidden=include_hidden, include_muted=access.sees_hidden), students, outcomes)
     total = joined(select(func.count())).where(*where).scalar_subquery().correlate(None)
     base = joined(select(*RESULT_COLUMNS, key.label("name_key"), total.label("total"), *PRIMED_COLUMNS)) \
-        .join(u, u.id == r.user_id).where(*where)
-    if cursor is not None:
-        base = base.where(tuple_(key, r.user_id, r.outcome_id, r.id) > tuple_(*cursor))
-    rows = list(await ctx.reader.rows(base.order_by(key, r.user_id, r.outcome_id, r.id).limit(first + 1)))
+        .join(u, u.id == r.user_id).where(*where, *keyset(dialect, request))
+    order = (key, *ORDER)
+    if request.backward:
+        order = tuple(c.desc() for c in order)
+    rows = list(await ctx.reader.rows(base.order_by(*order).limit(request.size + 1)))
     if rows:
         total = rows[0].total
     else:  # past the last page: the total still counts every page
-        total = await ctx.reader.scalar(joined(select(func.count())).where(*where)) if cursor is not None else 0
-    has_next = len(rows) > first
-    rows = rows[:first]
+        total = await ctx.reader.scalar(joined(select(func.count())).where(*where)) if cursored else 0
+    if request.backward:
+        rows.reverse()
+    rows, has_next, has_previous = cut(rows, request)
     _prime(ctx, rows)
     await ctx.loaders.outcome_by_id.load_many(sorted({x.outcome_id for x in rows}))  # a few, once: see _prime
-    cursors = [encode_cursor("result", (x.name_key, x.user_id, x.outcome_id, x.id)) for x in rows]
-    return Page(rows, cursors, total, has_next, cursor is not None)
+    return Page(rows, [result_cursor(x) for x in rows], total, has_next, has_previous)
 
 
 async def _outcome_filter(ctx, course_id: int, outcome_ids, outcome_group_id):
     """outcome_id's condition; None when nothing can match. Unfiltered, a subquery saves loading the links."""
     if outcome_ids is None and outcome_group_id is None:
         return r.outcome_id.in_(select(link.outcome_id).where(link.course_id == course_id))
-    ids = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcome id"),
-                                   None if outcome_group_id is None else parse_id(outcome_group_id,
-                                                                                  "outcome group id"),
+    ids = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
+                                   None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"),
                                    ordered=False)
     return r.outcome_id.in_(ids) if ids else None
 

@@ -10,20 +10,26 @@ from outcome_graph.db import models as m
 from outcome_graph.db import rollup_store
 from outcome_graph.db.engine import unicode_lower
 from outcome_graph.db.results import counted, joined
-from outcome_graph.errors import BadUserInput
+from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.resolvers.access import CourseAccess, course_access
-from outcome_graph.resolvers.ids import MAX_ID, parse_id, parse_ids
+from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
-from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
+from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
 from outcome_graph.resolvers.students import (Students, apply_enrollment_exclusions, best_state, requested_users,
                                              select_students)
 from outcome_graph.rollups import RollupScore, aggregate
 
 MISSING_USER_ROLLUPS = "missing_user_rollups"
 MISSING_OUTCOME_RESULTS = "missing_outcome_results"
-MISSING_SORT_OUTCOME = "missing required sort_outcome_id parameter value"
-INVALID_SORT_OUTCOME = "invalid sort_outcome_id parameter value"
+MISSING_SORT_OUTCOME = Mistake(BadUserInput, "sortOutcomeId", "sortBy: OUTCOME needs sortOutcomeId, the outcome "
+                               "whose scores order the students",
+                               canvas="missing required sort_outcome_id parameter value")
+SORT_OUTCOME_WITHOUT_SORT = Mistake(BadUserInput, "sortOutcomeId", "sortOutcomeId needs sortBy: OUTCOME")
+UNKNOWN_SORT_OUTCOME = Mistake(NotFound, "sortOutcomeId", "sortOutcomeId: outcome {id} is not linked in this course",
+                               canvas="invalid sort_outcome_id parameter value")
+UNSELECTED_SORT_OUTCOME = Mistake(BadUserInput, "sortOutcomeId", "sortOutcomeId: outcome {id} is not among the "
+                                  "outcomes outcomeIds or outcomeGroupId select")
 
 
 @dataclass
@@ -62,8 +68,8 @@ async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outco
     access = await course_access(ctx, course_id)
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
     outcomes = await select_outcome_ids(
-        ctx, course_id, parse_ids(outcome_ids, "outcome id"),
-        None if outcome_group_id is None else parse_id(outcome_group_id, "outcome group id"))
+        ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
+        None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"))
     students = await select_students(ctx, access, user_ids, section_id)
     excluded = {e.value if hasattr(e, "value") else e for e in exclude or ()}
     students = apply_enrollment_exclusions(students, excluded)
@@ -92,28 +98,47 @@ def _name(users: dict, uid: int) -> str:
     return unicode_lower(users[uid].sortable_name)
 
 
-_CURSOR = object()  # the cursor's place among the students: it pages after its key, whoever holds it now
+_AFTER, _BEFORE = object(), object()  # the cursors' places among the students, whoever holds their keys now
 
 
-async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cursor) -> tuple[list, dict]:
-    """Every selected student in page order with the sort key of each; the cursor's key placed as _CURSOR."""
+async def _cursor_key(ctx, sort_by, cursor: list | None):
+    """A cursor's whole sort key, its student's name key derived again from their id (cursors carry no names)."""
+    if cursor is None or sort_by is None:
+        return None if cursor is None else tuple(cursor)
+    user = await ctx.loaders.user_by_id.load(cursor[-1])
+    if user is None:
+        return None
+    name = unicode_lower(user.sortable_name)
+    return (name, cursor[-1]) if sort_by == "student" else (cursor[0], cursor[1], name, cursor[-1])
+
+
+async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, request: PageRequest) -> tuple[list, dict]:
+    """Every selected student in page order with the sort key of each; the cursors' keys placed as _AFTER and
+    _BEFORE: _AFTER after, _BEFORE before a student whose key is the same (the cursor's own student)."""
     ids = list(sel.students.ids)
+    keys: dict = {}
+    before = await _cursor_key(ctx, sort_by, request.before)
+    if before is not None:  # inserted first: a stable sort keeps it before an unchanged student with its key
+        keys[_BEFORE] = before
     if sort_by is None:
-        keys: dict = {u: (u,) for u in ids}
+        keys.update((u, (u,)) for u in ids)
     else:
         users = {r.id: r for r in await load_all(ctx.loaders.user_by_id, ids)}
         if sort_by == "student":
-            keys = {u: (_name(users, u), u) for u in ids}
-        else:  # "outcome": that outcome's scores alone; one outside the selection has none (spec §3.4, §11.3)
+            keys.update((u, (_name(users, u), u)) for u in ids)
+        else:  # "outcome": that outcome's scores alone
             scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) \
                 if ids and sort_outcome_id in sel.outcome_ids else {}
-            keys = {}
             for u in ids:
                 s = scores.get((u, sort_outcome_id))
                 value = None if s is None else s.score
                 keys[u] = (value is None, value or 0.0, _name(users, u), u)
-    if cursor is not None:  # inserted last: a stable sort puts it after an unchanged student with the same key
-        keys[_CURSOR] = tuple(cursor)
+    after = await _cursor_key(ctx, sort_by, request.after)
+    if after is not None:  # inserted last: a stable sort puts it after an unchanged student with the same key
+        keys[_AFTER] = after
+    if (request.after is not None and after is None) or (request.before is not None and before is None):
+        raise BadUserInput("the cursor's student no longer exists: start again from the first page",
+                           argument="after" if after is None and request.after is not None else "before")
     if sort_by == "outcome":  # missing scores last in both directions (spec §3.4)
         scored = sorted((u for u in keys if not keys[u][0]), key=keys.__getitem__, reverse=desc)
         missing = sorted((u for u in keys if keys[u][0]), key=keys.__getitem__, reverse=desc)
@@ -121,35 +146,51 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, cu
     return sorted(keys, key=keys.__getitem__, reverse=desc), keys
 
 
+def _cursor(sort_by, key: tuple) -> tuple:
+    """What a cursor carries of a sort key: no name."""
+    return key if sort_by is None else (key[-1],) if sort_by == "student" else (key[0], key[1], key[-1])
+
+
 def _parse_sort(sort_by, sort_outcome_id) -> tuple[str | None, int | None]:
     sort = None if sort_by is None else (sort_by.value if hasattr(sort_by, "value") else sort_by)
     if sort != "outcome":
+        if sort_outcome_id is not None:
+            raise SORT_OUTCOME_WITHOUT_SORT()
         return sort, None
     if sort_outcome_id is None:
-        raise BadUserInput(MISSING_SORT_OUTCOME)
-    text = str(sort_outcome_id).strip()
-    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
-        raise BadUserInput(INVALID_SORT_OUTCOME)
-    return sort, int(text)  # an id that is no course outcome is no error: every score is then missing
+        raise MISSING_SORT_OUTCOME()
+    return sort, parse_id(sort_outcome_id, "sortOutcomeId")
+
+
+async def _check_sort_outcome(ctx, course_id: int, sort_outcome: int, outcome_ids, outcome_group_id) -> None:
+    """The sort outcome is one of the course's, among those selected (Canvas would sort by nothing instead)."""
+    if all(link.outcome_id != sort_outcome for link in await ctx.loaders.links_by_course.load(course_id)):
+        raise UNKNOWN_SORT_OUTCOME(id=sort_outcome)
+    if outcome_ids is not None or outcome_group_id is not None:
+        selected = await select_outcome_ids(
+            ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
+            None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"), ordered=False)
+        if sort_outcome not in selected:
+            raise UNSELECTED_SORT_OUTCOME(id=sort_outcome)
 
 
 async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id, exclude,
-                       sort_by, sort_outcome_id, sort_order, first: int, after: str | None) -> tuple[Page, Selection]:
+                       sort_by, sort_outcome_id, sort_order, first: int | None, after: str | None,
+                       last: int | None = None, before: str | None = None) -> tuple[Page, Selection]:
     await requested_users(ctx, await course_access(ctx, course_id), user_ids)  # spec §3.9: permissions, then sort
     sort, sort_outcome = _parse_sort(sort_by, sort_outcome_id)
     desc = sort_order is not None and (sort_order.value if hasattr(sort_order, "value") else sort_order) == "desc"
-    first = check_first(first, ctx.settings.max_page_size)
     kind = f"rollup:{sort or 'id'}:{'desc' if desc else 'asc'}"
-    arity = {None: 1, "student": 2, "outcome": 4}[sort]
-    cursor = decode_cursor(after, kind, arity)
+    request = page_request(kind, ctx.settings.max_page_size, first=first, after=after, last=last, before=before)
     sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
                                    outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
-    order, keys = await _ordered(ctx, sel, sort, sort_outcome, desc, cursor)
-    start = 0
-    if cursor is not None:
-        start = order.index(_CURSOR)
-        order.remove(_CURSOR)
-    page_ids = order[start:start + first]
+    if sort_outcome is not None:
+        await _check_sort_outcome(ctx, course_id, sort_outcome, outcome_ids, outcome_group_id)
+    order, keys = await _ordered(ctx, sel, sort, sort_outcome, desc, request)
+    start = order.index(_AFTER) + 1 if _AFTER in keys else 0
+    end = order.index(_BEFORE) if _BEFORE in keys else len(order)
+    window = [u for u in order[start:end] if u is not _AFTER and u is not _BEFORE]
+    page_ids, has_next, has_previous = cut(window, request)
     scores = await _read(ctx, sel, page_ids, sel.outcome_ids) if page_ids and sel.outcome_ids else {}
     items = []
     for uid in page_ids:
@@ -157,9 +198,9 @@ async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids
         sections = list(dict.fromkeys(e.section_id for e in enrollments))
         items.append(RollupRow(uid, sections, [(o, scores[(uid, o)]) for o in sel.outcome_ids if (uid, o) in scores],
                                [(e.section_id, e.state) for e in enrollments]))
-    cursors = [encode_cursor(kind, keys[u]) for u in page_ids]
-    page = Page(items, cursors, len(order), start + first < len(order), start > 0)
-    return page, sel
+    cursors = [encode_cursor(kind, _cursor(sort, keys[u])) for u in page_ids]
+    total = len(keys) - (_AFTER in keys) - (_BEFORE in keys)
+    return Page(items, cursors, total, has_next, has_previous), sel
 
 
 async def aggregate_rollups(ctx, course_id: int, *, stat, user_ids, section_id, outcome_ids, outcome_group_id,

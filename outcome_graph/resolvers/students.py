@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from outcome_graph.errors import BadUserInput, Forbidden
+from outcome_graph.errors import BadUserInput, Forbidden, Mistake, NotFound
 from outcome_graph.resolvers.access import NOT_AUTHORIZED_GRADES, CourseAccess
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.users import resolve_user_ids
 
-BOTH_USER_FILTERS = "cannot specify both user_ids and section_id"
-NOT_STUDENTS = "can only include id's of users in the outcome context"
-INVALID_SECTION = "invalid section id"
+BOTH_USER_FILTERS = Mistake(BadUserInput, "sectionId", "pass userIds or sectionId, not both",
+                            canvas="cannot specify both user_ids and section_id")
+NOT_STUDENTS = Mistake(NotFound, "userIds", "userIds: {ref} is not a student of this course",
+                       canvas="can only include id's of users in the outcome context")
+INVALID_SECTION = Mistake(NotFound, "sectionId", "sectionId: no section {id} in this course",
+                          canvas="invalid section id")
 
 CONCLUDED_ENROLLMENTS = "concluded_enrollments"
 INACTIVE_ENROLLMENTS = "inactive_enrollments"
@@ -34,7 +37,7 @@ class Students:
 
 async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
     """ids, `self` and `sis_user_id:X` -> user ids, duplicates removed (unknown SIS ids become -1)."""
-    return list(dict.fromkeys(-1 if u is None else u for u in await resolve_user_ids(ctx, raw_ids)))
+    return list(dict.fromkeys(-1 if u is None else u for u in await resolve_user_ids(ctx, raw_ids, "userIds")))
 
 
 async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None) -> list[int] | None:
@@ -56,15 +59,15 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
     """The students of the course a request may read, per user_ids or section_id (spec §3.1)."""
     wanted = await requested_users(ctx, access, user_ids)
     if user_ids is not None and section_id is not None:
-        raise BadUserInput(BOTH_USER_FILTERS)
+        raise BOTH_USER_FILTERS()
     course_id = access.course_id
     enrollments = await ctx.loaders.enrollments_by_course.load(course_id)
     section = None
     if section_id is not None:
-        section = parse_id(section_id, "section id") if str(section_id).isdigit() else -1
+        section = parse_id(section_id, "sectionId")
         sections = await ctx.loaders.sections_by_course.load(course_id)
         if all(s.id != section for s in sections):
-            raise BadUserInput(INVALID_SECTION)
+            raise INVALID_SECTION(id=section)
     student_enrollments: dict[int, list] = {}
     for e in enrollments:  # the loader drops deleted enrollments
         if e.role != "student" or (section is not None and e.section_id != section):
@@ -77,10 +80,11 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
         return Students(ids, student_enrollments)
 
     students = {e.user_id for e in enrollments if e.role == "student"}
-    if any(u not in students for u in wanted):
-        raise BadUserInput(NOT_STUDENTS)
-    if any(u not in student_enrollments for u in wanted):
-        raise Forbidden(NOT_AUTHORIZED_GRADES)  # a section-limited grader outside their sections
+    if any(u not in students for u in wanted):  # name the first such reference, as the caller wrote it
+        resolved = await resolve_user_ids(ctx, user_ids, "userIds")
+        raise NOT_STUDENTS(ref=next(str(ref) for ref, u in zip(user_ids, resolved) if u not in students))
+    if any(u not in student_enrollments for u in wanted):  # a section-limited grader outside their sections
+        raise Forbidden(NOT_AUTHORIZED_GRADES, argument="userIds")
     ids = sorted(wanted)
     return Students(ids, {u: student_enrollments[u] for u in ids})
 

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from sqlalchemy import func, or_, select, true, tuple_
+from sqlalchemy import and_, func, or_, select, true
 from strawberry.dataloader import DataLoader
 
 from outcome_graph.db import models as m
 from outcome_graph.db.results import counted, joined
-from outcome_graph.errors import DomainError, Forbidden
+from outcome_graph.errors import DomainError
 from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.ids import parse_id, parse_ids
 from outcome_graph.resolvers.loaders import request_loader
 from outcome_graph.resolvers.outcomes import select_outcome_ids
-from outcome_graph.resolvers.paging import Page, check_first, decode_cursor, encode_cursor
-from outcome_graph.resolvers.results import HIDDEN_FOR_GRADERS, RESULT_COLUMNS, name_key
+from outcome_graph.resolvers.paging import Page, PageRequest, cut, page_request
+from outcome_graph.resolvers.results import HIDDEN_FOR_GRADERS, ORDER, RESULT_COLUMNS, keyset, name_key, result_cursor
 from outcome_graph.resolvers.students import requested_users, select_students
 
 r, u = m.OutcomeResult, m.User
@@ -36,8 +36,10 @@ class UserResultsKey(NamedTuple):
     user_id: int
     outcome_ids: Optional[tuple[str, ...]]
     include_hidden: bool
-    first: int
+    first: Optional[int]
     after: Optional[str]
+    last: Optional[int] = None
+    before: Optional[str] = None
 
 
 class _Group(NamedTuple):
@@ -47,43 +49,52 @@ class _Group(NamedTuple):
     outcome_ids: tuple[int, ...]
     include_hidden: bool
     include_muted: bool
-    first: int
-    cursor: Optional[tuple]
+    request: PageRequest
 
 
 async def _checked(ctx, key: UserResultsKey) -> _Group | None:
     """outcome_results_page's checks, in its order, for one user; None when the page is empty anyway."""
     access = await course_access(ctx, key.course_id)
     if key.include_hidden and not access.sees_hidden:
-        raise Forbidden(HIDDEN_FOR_GRADERS)
+        raise HIDDEN_FOR_GRADERS()
     user_ids = [str(key.user_id)]
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
-    first = check_first(key.first, ctx.settings.max_page_size)
-    cursor = decode_cursor(key.after, "result", 4)
-    outcomes = await select_outcome_ids(ctx, key.course_id, parse_ids(key.outcome_ids, "outcome id"), None)
+    request = page_request("result", ctx.settings.max_page_size, first=key.first, after=key.after, last=key.last,
+                           before=key.before)
+    outcomes = await select_outcome_ids(ctx, key.course_id, parse_ids(key.outcome_ids, "outcomeIds"), None)
     students = await select_students(ctx, access, user_ids, None)
     if not students.ids or not outcomes:
         return None
-    return _Group(key.course_id, tuple(sorted(outcomes)), key.include_hidden, access.sees_hidden, first,
-                  None if cursor is None else tuple(cursor))
+    return _Group(key.course_id, tuple(sorted(outcomes)), key.include_hidden, access.sees_hidden,
+                  _hashable(request))
+
+
+def _hashable(request: PageRequest) -> PageRequest:
+    """The request as a group key: its cursors as tuples."""
+    return PageRequest(request.size, request.backward, *(None if c is None else tuple(c)
+                                                         for c in (request.after, request.before)))
 
 
 def _pages_statement(dialect: str, group: _Group, user_ids: list[int]):
-    """Every user's page (first + 1 rows past the cursor) and total, plus one row for a user past their last page."""
-    key = name_key(dialect)
-    order = (key, r.user_id, r.outcome_id, r.id)
-    past = tuple_(*order) > tuple_(*group.cursor) if group.cursor is not None else None
+    """Every user's page (size + 1 rows between the cursors, from the side the request reads) and total, plus one
+    row for a user with no row between them."""
+    request = group.request
+    order = (name_key(dialect), *ORDER)
+    if request.backward:
+        order = tuple(c.desc() for c in order)
+    conditions = keyset(dialect, request)
+    past = and_(*conditions) if conditions else None
     where = (counted(group.course_id, include_hidden=group.include_hidden, include_muted=group.include_muted),
              r.user_id.in_(user_ids), r.outcome_id.in_(group.outcome_ids))
     partition = (r.user_id,) if past is None else (r.user_id, past)
     ranked = joined(select(
-        *RESULT_COLUMNS, key.label("name_key"),
+        *RESULT_COLUMNS, name_key(dialect).label("name_key"),
         (true() if past is None else past).label("past_cursor"),
         func.count().over(partition_by=r.user_id).label("total"),
         func.row_number().over(partition_by=partition, order_by=order).label("rank"),
     )).join(u, u.id == r.user_id).where(*where).subquery()
     # Rows before the cursor only carry the total of a user whose page is empty (one such row per user).
-    keep = ranked.c.rank <= group.first + 1
+    keep = ranked.c.rank <= request.size + 1
     if past is not None:
         keep = keep & or_(ranked.c.past_cursor, ranked.c.rank == 1)
     return select(ranked).where(keep).order_by(ranked.c.user_id, ranked.c.past_cursor, ranked.c.rank)
@@ -98,9 +109,10 @@ async def _pages(ctx, group: _Group, user_ids: list[int]) -> dict[int, Page]:
             rows[row.user_id].append(row)
     pages = {}
     for uid, found in rows.items():
-        page = found[:group.first]
-        cursors = [encode_cursor("result", (x.name_key, x.user_id, x.outcome_id, x.id)) for x in page]
-        pages[uid] = Page(page, cursors, totals.get(uid, 0), len(found) > group.first, group.cursor is not None)
+        if group.request.backward:
+            found.reverse()
+        page, has_next, has_previous = cut(found, group.request)
+        pages[uid] = Page(page, [result_cursor(x) for x in page], totals.get(uid, 0), has_next, has_previous)
     return pages
 
 
@@ -114,7 +126,7 @@ async def _result_pages(ctx, keys: list[UserResultsKey]) -> list[Page | Exceptio
             found[key] = e
             continue
         if group is None:
-            found[key] = Page([], [], 0, False, key.after is not None)
+            found[key] = Page([], [], 0, False, key.after is not None or key.before is not None)
         else:
             groups.setdefault(group, []).append(key)
     for group, members in groups.items():
@@ -127,9 +139,10 @@ def result_pages_by_user(ctx) -> DataLoader:
     return request_loader(ctx, _LOADER, lambda keys: _result_pages(ctx, keys))
 
 
-async def user_results_page(ctx, course_id, user_id, *, outcome_ids, include_hidden: bool, first: int,
-                            after: str | None) -> Page:
+async def user_results_page(ctx, course_id, user_id, *, outcome_ids, include_hidden: bool, first: int | None,
+                            after: str | None, last: int | None = None, before: str | None = None) -> Page:
     """User.outcomeResults(courseId, ...): what Course.outcomeResults(userIds: [user]) pages, batched."""
-    key = UserResultsKey(parse_id(course_id, "course id"), parse_id(user_id, "user id"),
-                         None if outcome_ids is None else tuple(map(str, outcome_ids)), include_hidden, first, after)
+    key = UserResultsKey(parse_id(course_id, "courseId"), parse_id(user_id, "id"),
+                         None if outcome_ids is None else tuple(map(str, outcome_ids)), include_hidden, first, after,
+                         last, before)
     return await result_pages_by_user(ctx).load(key)

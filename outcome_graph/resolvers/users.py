@@ -14,7 +14,7 @@ SIS_PREFIX = "sis_user_id:"
 SELF = "self"
 
 
-async def resolve_user_ids(ctx, raw_ids: Iterable) -> list[int | None]:
+async def resolve_user_ids(ctx, raw_ids: Iterable, argument: str) -> list[int | None]:
     """User references, read alike by every argument that takes a user id (DESIGN.md §2, spec §3.1): an id,
     `self` (the viewer) or `sis_user_id:X`. In order; None for a SIS id that no stored user holds. One
     statement for all the SIS ids of the call."""
@@ -23,12 +23,12 @@ async def resolve_user_ids(ctx, raw_ids: Iterable) -> list[int | None]:
         text = str(raw).strip()
         if text == SELF:
             if ctx.viewer is None or ctx.viewer.user_id is None:
-                raise BadUserInput("'self' needs a token that belongs to a user")
+                raise BadUserInput(f"{argument}: 'self' needs a token that belongs to a user", argument=argument)
             found.append(ctx.viewer.user_id)
         elif text.startswith(SIS_PREFIX):
             found.append(text[len(SIS_PREFIX):])
         else:
-            found.append(parse_id(text, "user id"))
+            found.append(parse_id(text, argument))
     # No stored SIS id holds NUL (bundles and writes refuse it), and PostgreSQL refuses it in a query.
     sis = {s for s in found if isinstance(s, str) and "\x00" not in s}
     by_sis = dict(await ctx.reader.rows(select(m.User.sis_user_id, m.User.id).where(m.User.sis_user_id.in_(sis)))) \

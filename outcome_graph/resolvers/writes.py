@@ -37,14 +37,11 @@ def forget(loader, key) -> None:
 
 
 def _bad(field: str, message: str) -> BadUserInput:
-    return BadUserInput(f"{field}: {message}", field=field)
+    return BadUserInput(f"{field}: {message}", argument=field)
 
 
-def _id(value: Any, field: str, what: str) -> int:
-    try:
-        return parse_id(value, what)
-    except BadUserInput as e:
-        raise _bad(field, e.message) from None
+def _id(value: Any, field: str) -> int:
+    return parse_id(value, field)
 
 
 def _finite(value: float | None, field: str) -> float | None:
@@ -53,6 +50,20 @@ def _finite(value: float | None, field: str) -> float | None:
     if isinstance(value, bool) or not math.isfinite(value):
         raise _bad(field, f"must be a finite number (got {value})")
     return float(value)
+
+
+def _not_negative(value: float | None, field: str) -> float | None:
+    value = _finite(value, field)
+    if value is not None and value < 0:
+        raise _bad(field, f"must be at least 0 (got {value})")
+    return value
+
+
+def _positive(value: float | None, field: str) -> float | None:
+    value = _finite(value, field)
+    if value is not None and value <= 0:
+        raise _bad(field, f"must be greater than 0 (got {value})")
+    return value
 
 
 def _utc(value: datetime | None, field: str) -> datetime | None:
@@ -78,7 +89,7 @@ def _user_ref(value: Any, field: str) -> tuple[int | None, str | None]:
     text = str(value).strip()
     if text.startswith(SIS_PREFIX):
         return None, _text(text[len(SIS_PREFIX):], field)
-    return _id(text, field, "user id"), None
+    return _id(text, field), None
 
 
 def result_input(path: str, x: Any) -> ResultInput:
@@ -86,18 +97,19 @@ def result_input(path: str, x: Any) -> ResultInput:
     user_id, sis = _user_ref(x.user_id, f"{path}.userId")
     return ResultInput(
         path=path, user_id=user_id, sis_user_id=sis,
-        alignment_id=_id(x.alignment_id, f"{path}.alignmentId", "alignment id"),
-        outcome_id=None if x.outcome_id is None else _id(x.outcome_id, f"{path}.outcomeId", "outcome id"),
-        score=_finite(x.score, f"{path}.score"), possible=_finite(x.possible, f"{path}.possible"),
-        percent=_finite(x.percent, f"{path}.percent"), mastery=x.mastery, posted=x.posted,
+        alignment_id=_id(x.alignment_id, f"{path}.alignmentId"),
+        outcome_id=None if x.outcome_id is None else _id(x.outcome_id, f"{path}.outcomeId"),
+        # Above possible (and percent above 1) is extra credit, as in Canvas; below 0 and "out of 0" are nonsense.
+        score=_not_negative(x.score, f"{path}.score"), possible=_positive(x.possible, f"{path}.possible"),
+        percent=_not_negative(x.percent, f"{path}.percent"), mastery=x.mastery, posted=x.posted,
         submitted_at=_utc(x.submitted_at, f"{path}.submittedAt"),
         assessed_at=_utc(x.assessed_at, f"{path}.assessedAt"),
-        hidden=bool(x.hidden), hide_points=bool(x.hide_points), title=_text(x.title, f"{path}.title"))
+        hidden=x.hidden, hide_points=x.hide_points, title=_text(x.title, f"{path}.title"))
 
 
 async def record_outcome_results(ctx, raw_course_id: Any, results: list) -> list:
     """recordOutcomeResults: graders and admins; all results or none (spec §2.2, §2.5)."""
-    course_id = parse_id(raw_course_id, "course id")
+    course_id = parse_id(raw_course_id, "courseId")
     access = await require_grader(ctx, course_id)
     if len(results) > MAX_RESULTS:
         raise _bad("results", f"at most {MAX_RESULTS} results per call (got {len(results)})")
@@ -110,11 +122,11 @@ async def record_outcome_results(ctx, raw_course_id: Any, results: list) -> list
 def _result_ids(raw: list) -> list[int]:
     if len(raw) > MAX_IDS:
         raise _bad("resultIds", f"at most {MAX_IDS} ids per call (got {len(raw)})")
-    return [_id(v, f"resultIds[{i}]", "result id") for i, v in enumerate(raw)]
+    return [_id(v, f"resultIds[{i}]") for i, v in enumerate(raw)]
 
 
 async def set_outcome_results_hidden(ctx, raw_course_id: Any, raw_ids: list, hidden: bool) -> list:
-    course_id = parse_id(raw_course_id, "course id")
+    course_id = parse_id(raw_course_id, "courseId")
     access = await require_grader(ctx, course_id)
     ids = _result_ids(raw_ids)
     if not ids:
@@ -123,7 +135,7 @@ async def set_outcome_results_hidden(ctx, raw_course_id: Any, raw_ids: list, hid
 
 
 async def delete_outcome_results(ctx, raw_course_id: Any, raw_ids: list) -> list[int]:
-    course_id = parse_id(raw_course_id, "course id")
+    course_id = parse_id(raw_course_id, "courseId")
     access = await require_grader(ctx, course_id)
     ids = _result_ids(raw_ids)
     if not ids:
@@ -133,15 +145,34 @@ async def delete_outcome_results(ctx, raw_course_id: Any, raw_ids: list) -> list
 
 async def assign_outcome_order(ctx, raw_course_id: Any, order: list) -> tuple[int, list]:
     """assignOutcomeOrder (spec §5.2): replaces the viewer's order; returns (course id, outcome rows in order)."""
-    course_id = parse_id(raw_course_id, "course id")
+    course_id = parse_id(raw_course_id, "courseId")
     access = await require_grader(ctx, course_id)
     if access.user_id is None:
         raise BadUserInput(ORDER_NEEDS_USER)
-    pairs = [(_id(x.outcome_id, f"order[{i}].outcomeId", "outcome id"), x.position) for i, x in enumerate(order)]
+    pairs = _order(order)
     await scoring_writes.assign_outcome_order(ctx.engine, course_id, access.user_id, pairs)
     forget(ctx.loaders.outcome_order_by_course_user, (course_id, access.user_id))
     ids = await select_outcome_ids(ctx, course_id, None, None)
     return course_id, await ctx.loaders.outcome_by_id.load_many(ids)
+
+
+def _order(order: list) -> list[tuple[int, int]]:
+    """(outcome, position) pairs: each outcome once, each position once and at least 0, so the order is one order."""
+    pairs: list[tuple[int, int]] = []
+    outcomes: set[int] = set()
+    positions: set[int] = set()
+    for i, x in enumerate(order):
+        outcome_id = _id(x.outcome_id, f"order[{i}].outcomeId")
+        if outcome_id in outcomes:
+            raise _bad(f"order[{i}].outcomeId", f"outcome {outcome_id} is already placed earlier in the order")
+        if x.position < 0:
+            raise _bad(f"order[{i}].position", f"must be at least 0 (got {x.position})")
+        if x.position in positions:
+            raise _bad(f"order[{i}].position", f"position {x.position} is already taken earlier in the order")
+        outcomes.add(outcome_id)
+        positions.add(x.position)
+        pairs.append((outcome_id, x.position))
+    return pairs
 
 
 def _ratings(raw: list | None) -> list[RatingInput] | None:
@@ -164,9 +195,9 @@ async def _require_all_taught(ctx, outcome_id: int) -> None:
 
 async def update_outcome(ctx, raw_course_id: Any, raw_outcome_id: Any, x: Any):
     """updateOutcome: Canvas's method/int rules (spec §1.1); returns (course id, the outcome row)."""
-    course_id = parse_id(raw_course_id, "course id")
+    course_id = parse_id(raw_course_id, "courseId")
     await require_teacher(ctx, course_id)
-    outcome_id = parse_id(raw_outcome_id, "outcome id")
+    outcome_id = parse_id(raw_outcome_id, "outcomeId")
     link = (await ctx.reader.first(select(m.OutcomeLink.id).where(
         m.OutcomeLink.course_id == course_id, m.OutcomeLink.outcome_id == outcome_id)))
     if link is not None:
@@ -183,14 +214,14 @@ async def update_outcome(ctx, raw_course_id: Any, raw_outcome_id: Any, x: Any):
 
 
 async def set_course_mastery_scale(ctx, raw_course_id: Any, ratings: list | None):
-    course_id = parse_id(raw_course_id, "course id")
+    course_id = parse_id(raw_course_id, "courseId")
     await require_teacher(ctx, course_id)
     await scoring_writes.set_mastery_scale(ctx.engine, course_id, _ratings(ratings), ctx.settings.job_delay_seconds)
     return await _fresh_course(ctx, course_id)
 
 
 async def set_course_calculation_method(ctx, raw_course_id: Any, method: str | None, calc_int: int | None):
-    course_id = parse_id(raw_course_id, "course id")
+    course_id = parse_id(raw_course_id, "courseId")
     await require_teacher(ctx, course_id)
     await scoring_writes.set_calculation_method(ctx.engine, course_id, method, calc_int,
                                                 ctx.settings.job_delay_seconds)

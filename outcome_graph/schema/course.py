@@ -46,7 +46,7 @@ class Course:
     @entry_point("Course._entities")
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Course | None":
         """Null, like every entity, for a course the viewer may not see (or that does not exist)."""
-        course_id = parse_id(id, "course id")
+        course_id = parse_id(id, "id")
         if not await readable_courses(info.context, [course_id]):
             return None
         return cls.from_row(await info.context.loaders.course_by_id.load(course_id))
@@ -77,8 +77,8 @@ class Course:
     async def outcomes(self, info: strawberry.Info, outcome_ids: Optional[list[strawberry.ID]] = None,
                        outcome_group_id: Optional[strawberry.ID] = None) -> Optional[list[Outcome]]:
         ids = await select_outcome_ids(
-            info.context, self.course_id, parse_ids(outcome_ids, "outcome id"),
-            None if outcome_group_id is None else parse_id(outcome_group_id, "outcome group id"))
+            info.context, self.course_id, parse_ids(outcome_ids, "outcomeIds"),
+            None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"))
         rows = await info.context.loaders.outcome_by_id.load_many(ids)
         return [Outcome.from_row(r, self.course_id) for r in rows]
 
@@ -88,7 +88,8 @@ class Course:
 
     @strawberry.field(description="Visible outcome results of the selected students and outcomes, ordered by "
                                   "student sortable name, student id, outcome id, result id (spec §2.4). "
-                                  "Non-graders must pass userIds they may read (themself, or observed students).")
+                                  "Non-graders must pass userIds they may read (themself, or observed students). Relay paging: "
+                                  "`first` (default 10) after `after`, or `last` before `before`.")
     async def outcome_results(
         self, info: strawberry.Info,
         user_ids: Optional[list[strawberry.ID]] = None,
@@ -96,17 +97,20 @@ class Course:
         outcome_group_id: Optional[strawberry.ID] = None,
         section_id: Optional[strawberry.ID] = None,
         include_hidden: Optional[bool] = False,
-        first: Optional[int] = 10,
+        first: Optional[int] = None,
         after: Optional[str] = None,
+        last: Optional[int] = None,
+        before: Optional[str] = None,
     ) -> Optional[OutcomeResultConnection]:
         return await resolve_outcome_results(
             info, self.course_id, user_ids=user_ids, outcome_ids=outcome_ids, outcome_group_id=outcome_group_id,
-            section_id=section_id, include_hidden=bool(include_hidden), first=10 if first is None else first,
-            after=after)
+            section_id=section_id, include_hidden=bool(include_hidden), first=first, after=after, last=last,
+            before=before)
 
     @strawberry.field(description="Mastery rollups per student (Canvas outcome_rollups), paged over students. "
                                   "Without sortBy students come by id; STUDENT sorts by sortable name; OUTCOME "
-                                  "by sortOutcomeId's score, missing scores last in both directions (spec §3.4).")
+                                  "by sortOutcomeId's score, missing scores last in both directions (spec §3.4). Relay "
+                                  "paging: `first` (default 10) after `after`, or `last` before `before`.")
     async def outcome_rollups(
         self, info: strawberry.Info,
         user_ids: Optional[list[strawberry.ID]] = None,
@@ -117,13 +121,15 @@ class Course:
         sort_by: Optional[RollupSortBy] = None,
         sort_outcome_id: Optional[strawberry.ID] = None,
         sort_order: Optional[SortOrder] = SortOrder.ASC,
-        first: Optional[int] = 10,
+        first: Optional[int] = None,
         after: Optional[str] = None,
+        last: Optional[int] = None,
+        before: Optional[str] = None,
     ) -> Optional[RollupConnection]:
         page, sel = await rollups_page(
             info.context, self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
             outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by, sort_outcome_id=sort_outcome_id,
-            sort_order=sort_order, first=10 if first is None else first, after=after)
+            sort_order=sort_order, first=first, after=after, last=last, before=before)
         outcomes = await course_outcomes(info, self.course_id, sel.outcome_ids)
         users = await info.context.loaders.user_by_id.load_many([row.user_id for row in page.items])
         edges = [RollupEdge(cursor=c, node=Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids))

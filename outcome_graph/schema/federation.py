@@ -85,8 +85,8 @@ async def student_rollup(info, course_id, user_id, outcome_ids):
     from outcome_graph.schema.user import User
 
     ctx = info.context
-    ids = parse_ids(outcome_ids, "outcome id")
-    key = StudentRollupKey(parse_id(course_id, "course id"), parse_id(user_id, "user id"),
+    ids = parse_ids(outcome_ids, "outcomeIds")
+    key = StudentRollupKey(parse_id(course_id, "courseId"), parse_id(user_id, "id"),
                            None if ids is None else tuple(ids))
     found = await student_rollups_loader(ctx).load(key)
     if found is None:

@@ -140,9 +140,11 @@ class _Measurer:
         return None
 
     def _page_size(self, node: FieldNode) -> int | None:
-        value = self._argument(node, "first")
-        if value is None and not any(a.name.value == "first" for a in node.arguments or ()):
+        """A connection's page: `first`, or `last` when paging backward."""
+        name = next((a.name.value for a in node.arguments or () if a.name.value in ("first", "last")), None)
+        if name is None:
             return None
+        value = self._argument(node, name)
         if isinstance(value, IntValueNode):
             value = int(value.value)
         if not isinstance(value, int) or isinstance(value, bool):

@@ -24,24 +24,31 @@ class OutcomeOrderInput:
 
 
 @strawberry.input(description="A student's result on one aligned thing. Recording it again for the same student "
-                              "and alignment updates the stored result in place (spec §2.5).")
+                              "and alignment updates the stored result in place (spec §2.5): a field left out "
+                              "(or null) keeps its stored value; percent and mastery, left out, follow the new "
+                              "points when score, possible or percent is given.")
 class OutcomeResultInput:
     user_id: strawberry.ID = strawberry.field(description="The student (an id or sis_user_id:X).")
     alignment_id: strawberry.ID = strawberry.field(description="The alignment assessed (Outcome.alignments).")
     outcome_id: Optional[strawberry.ID] = strawberry.field(
         default=None, description="The aligned outcome; when given it must be the alignment's.")
-    score: Optional[float] = strawberry.field(default=None, description="Raw points on the assessed thing.")
-    possible: Optional[float] = strawberry.field(default=None, description="Points possible on the assessed thing.")
+    score: Optional[float] = strawberry.field(
+        default=None, description="Raw points on the assessed thing: at least 0 (above possible is extra credit).")
+    possible: Optional[float] = strawberry.field(
+        default=None, description="Points possible on the assessed thing: greater than 0.")
     percent: Optional[float] = strawberry.field(
-        default=None, description="Score on the outcome's scale as a fraction; computed as Canvas does when null "
+        default=None, description="Score on the outcome's scale as a fraction, at least 0 (above 1 is extra credit); "
+                                  "computed as Canvas does when null "
                                   "(spec §2.2, the course mastery scale's points when the course has one).")
     submitted_at: Optional[datetime] = strawberry.field(
         default=None, description="Submission time, with a UTC offset.")
     assessed_at: Optional[datetime] = strawberry.field(
         default=None, description="Assessment time, with a UTC offset.")
     hidden: Optional[bool] = strawberry.field(
-        default=False, description="Hide from the gradebook and from rollups.")
-    hide_points: Optional[bool] = strawberry.field(default=False, description="Do not show points for it.")
+        default=None, description="Hide from the gradebook and from rollups; null keeps the stored value (false for "
+                                  "a new result).")
+    hide_points: Optional[bool] = strawberry.field(
+        default=None, description="Do not show points for it; null keeps the stored value (false for a new result).")
     title: Optional[str] = strawberry.field(
         default=None, description="'Student name, assessed item' (rollups show the part after the first ', ').")
     mastery: Optional[bool] = strawberry.field(

@@ -11,9 +11,11 @@ from outcome_graph.resolvers.paging import Page
 
 @strawberry.type(description="Relay page information.")
 class PageInfo:
-    has_next_page: bool = strawberry.field(description="Whether more edges follow this page.")
-    has_previous_page: bool = strawberry.field(description="Whether edges precede this page.")
-    start_cursor: Optional[str] = strawberry.field(description="Cursor of the first edge.")
+    has_next_page: bool = strawberry.field(
+        description="Whether more edges follow this page (paging backward: whether `before` was given).")
+    has_previous_page: bool = strawberry.field(
+        description="Whether edges precede this page (paging forward: whether `after` was given).")
+    start_cursor: Optional[str] = strawberry.field(description="Cursor of the first edge; pass it as `before`.")
     end_cursor: Optional[str] = strawberry.field(description="Cursor of the last edge; pass it as `after`.")
 
     @classmethod

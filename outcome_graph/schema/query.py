@@ -21,7 +21,7 @@ class Query:
                                   "alike, for an unknown course and for one the viewer has no part in.")
     @entry_point("Query.course")
     async def course(self, info: strawberry.Info, id: strawberry.ID) -> Optional[Course]:
-        course_id = parse_id(id, "course id")
+        course_id = parse_id(id, "id")
         await course_access(info.context, course_id)
         return Course.from_row(await info.context.loaders.course_by_id.load(course_id))
 

@@ -48,18 +48,19 @@ class User:
         return await student_rollup(info, course_id, self.id, outcome_ids)
 
     @strawberry.field(description="This student's visible outcome results in a course, with the access rules "
-                                  "of Course.outcomeResults.")
+                                  "of Course.outcomeResults, and its paging.")
     async def outcome_results(self, info: strawberry.Info, course_id: strawberry.ID,
                               outcome_ids: Optional[list[strawberry.ID]] = None,
-                              include_hidden: Optional[bool] = False, first: Optional[int] = 10,
-                              after: Optional[str] = None) -> Optional[ResultsRef]:
+                              include_hidden: Optional[bool] = False, first: Optional[int] = None,
+                              after: Optional[str] = None, last: Optional[int] = None,
+                              before: Optional[str] = None) -> Optional[ResultsRef]:
         from outcome_graph.resolvers.user_results import user_results_page
         from outcome_graph.schema.result import result_connection
 
         # Batched over the request's users (a gateway's _entities call), one statement per batch.
         return result_connection(await user_results_page(
             info.context, course_id, self.id, outcome_ids=outcome_ids, include_hidden=bool(include_hidden),
-            first=10 if first is None else first, after=after))
+            first=first, after=after, last=last, before=before))
 
     @classmethod
     @entry_point("User._entities")

@@ -94,10 +94,9 @@ async def test_a_quiz_aligned_through_two_banks_is_listed_once(empty_api):
 
 
 async def test_errors(api):
-    cases = [({"outcome": "999"}, "outcome not found in this context", "BAD_USER_INPUT"),
-             ({"outcome": "204", "userIds": ["2"]}, "can only include id's of users in the outcome context",
-              "BAD_USER_INPUT"),
-             ({"outcome": "abc"}, "invalid outcome id: 'abc' is not a positive integer id", "BAD_USER_INPUT")]
+    cases = [({"outcome": "999"}, "outcomeId: outcome 999 is not linked in this course", "NOT_FOUND"),
+             ({"outcome": "204", "userIds": ["2"]}, "userIds: 2 is not a student of this course", "NOT_FOUND"),
+             ({"outcome": "abc"}, "outcomeId: 'abc' is not an id (a positive integer)", "BAD_USER_INPUT")]
     for variables, message, code in cases:
         body = (await api.raw(QUERY, variables, token=api.tokens["teacher"])).json()
         assert [(e["message"], e["extensions"]["code"]) for e in body["errors"]] == [(message, code)], variables

@@ -22,7 +22,7 @@ NOT_AUTHORIZED_GRADES = ("not authorized to read grades for specified users", "F
 INSUFFICIENT = ("insufficient permissions", "FORBIDDEN")
 # Someone outside the course gets the answer an unknown course gets (docs/access.md).
 NOT_IN_COURSE = ("The specified resource does not exist.", "NOT_FOUND")
-NOT_STUDENTS = ("can only include id's of users in the outcome context", "BAD_USER_INPUT")
+NOT_STUDENTS = ("userIds: self is not a student of this course", "NOT_FOUND")
 UNAUTHENTICATED = "UNAUTHENTICATED"
 
 # role -> (kind, students they may read). Graders read every visible student; readers only those listed.
@@ -94,7 +94,7 @@ async def test_outcome_results(roles):
                     "other": results_of([102], grader=True) if 102 in readable else NOT_AUTHORIZED_GRADES}
         elif kind == "reader":
             want = {"all": NO_ALL_GRADES,
-                    "hidden": ("include_hidden is only available to users who can view all grades", "FORBIDDEN"),
+                    "hidden": ("includeHidden: true is for graders only (who see every grade)", "FORBIDDEN"),
                     "theirs": results_of(readable, grader=False), "other": NOT_AUTHORIZED_GRADES}
         else:
             want = dict.fromkeys(got, refusal(kind))

@@ -115,11 +115,11 @@ BAD_IDS = [
     ("999999", ("The specified resource does not exist.", "NOT_FOUND")),
     ("2147483648", ("The specified resource does not exist.", "NOT_FOUND")),  # > INTEGER
     ("9223372036854775807", ("The specified resource does not exist.", "NOT_FOUND")),
-    ("abc", ("invalid rollup job id: 'abc' is not a positive integer id", "BAD_USER_INPUT")),
-    ("0", ("invalid rollup job id: '0' is not a positive integer id", "BAD_USER_INPUT")),
-    ("-1", ("invalid rollup job id: '-1' is not a positive integer id", "BAD_USER_INPUT")),
-    ("", ("invalid rollup job id: '' is not a positive integer id", "BAD_USER_INPUT")),
-    ("9223372036854775808", ("invalid rollup job id: '9223372036854775808' is not a positive integer id",
+    ("abc", ("id: 'abc' is not an id (a positive integer)", "BAD_USER_INPUT")),
+    ("0", ("id: '0' is not an id (a positive integer)", "BAD_USER_INPUT")),
+    ("-1", ("id: '-1' is not an id (a positive integer)", "BAD_USER_INPUT")),
+    ("", ("id: '' is not an id (a positive integer)", "BAD_USER_INPUT")),
+    ("9223372036854775808", ("id: '9223372036854775808' is not an id (a positive integer)",
                              "BAD_USER_INPUT")),
 ]
 

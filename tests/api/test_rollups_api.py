@@ -15,6 +15,10 @@ from tests.api.expected import Course, api_score, engine_score
 from tests.api.test_outcome_results import wide_course
 from tests.conftest import DEMO
 
+BAD_CURSOR = ("after: invalid cursor {}: pass an edge cursor, startCursor or endCursor of this connection with "
+              "the same sort (cursors of older versions of the API are no longer accepted: start again from the first "
+              "page)")
+
 DEMO_COURSE = Course(orjson.loads(DEMO.read_bytes()))
 
 ROLLUPS = """query($userIds: [ID!], $section: ID, $outcomeIds: [ID!], $group: ID, $exclude: [RollupExclusion!],
@@ -206,19 +210,22 @@ async def test_spec_row_48_sorting_by_outcome_missing_last_both_ways_per_page_1(
         assert page["pageInfo"]["hasNextPage"] is False
 
 
-async def test_sorting_by_an_outcome_that_is_not_in_the_course_puts_everyone_missing_in_name_order(empty_api):
+async def test_sorting_by_an_outcome_that_is_not_in_the_course_is_not_found(empty_api):
+    """Canvas would sort by nothing (every score missing); we say what is wrong, naming the argument."""
     await row_48().load(empty_api, teacher=1)
-    nodes, _ = await rollup_pages(empty_api, {"sortBy": "OUTCOME", "sortOutcomeId": "999"}, 10)
-    assert users_of(nodes) == [12, 13, 11]
+    body = await gql(empty_api, ROLLUPS, {"sortBy": "OUTCOME", "sortOutcomeId": "999"}, errors=True)
+    assert [(e["extensions"]["code"], e["extensions"]["argument"]) for e in body["errors"]] == [
+        ("NOT_FOUND", "sortOutcomeId")]
 
 
-async def test_sorting_by_an_outcome_outside_the_selected_ones_finds_every_score_missing(wide):
-    """Canvas sorts the rollups it computed, which hold the selected outcomes only (spec §3.4, §11.3)."""
-    c = wide.course
-    names = name_order(c, c.students())
+async def test_sorting_by_an_outcome_outside_the_selected_ones_is_bad_input(wide):
+    """Canvas sorts the rollups it computed, which hold the selected outcomes only, so every score would be
+    missing (spec §3.4, §11.3): an outcome outside outcomeIds/outcomeGroupId is a mistake we name."""
     for variables in ({"outcomeIds": ["306"]}, {"group": "22"}):
-        nodes, _ = await rollup_pages(wide, {**variables, "sortBy": "OUTCOME", "sortOutcomeId": "305"}, 100)
-        assert users_of(nodes) == names, variables
+        body = await gql(wide, ROLLUPS, {**variables, "sortBy": "OUTCOME", "sortOutcomeId": "305"}, errors=True)
+        assert [(e["extensions"]["code"], e["extensions"]["argument"]) for e in body["errors"]] == [
+            ("BAD_USER_INPUT", "sortOutcomeId")], variables
+    c = wide.course
     nodes, _ = await rollup_pages(wide, {"outcomeIds": ["305", "306"], "sortBy": "OUTCOME", "sortOutcomeId": "305"}, 4)
     assert users_of(nodes) == score_order(c, c.students(), 305)
 
@@ -475,26 +482,32 @@ async def test_course_outcomes_follow_each_viewers_saved_order(api):
 # ---------------------------------------------------------------- errors (spec §3.9)
 
 ROLLUP_ERRORS = [
-    ("teacher", {"sortBy": "OUTCOME"}, "BAD_USER_INPUT", "missing required sort_outcome_id parameter value"),
+    ("teacher", {"sortBy": "OUTCOME"}, "BAD_USER_INPUT",
+     "sortBy: OUTCOME needs sortOutcomeId, the outcome whose scores order the students"),
     ("teacher", {"sortBy": "OUTCOME", "sortOutcomeId": "abc"}, "BAD_USER_INPUT",
-     "invalid sort_outcome_id parameter value"),
+     "sortOutcomeId: 'abc' is not an id (a positive integer)"),
     ("teacher", {"sortBy": "OUTCOME", "sortOutcomeId": "0"}, "BAD_USER_INPUT",
-     "invalid sort_outcome_id parameter value"),
+     "sortOutcomeId: '0' is not an id (a positive integer)"),
+    ("teacher", {"sortOutcomeId": "201"}, "BAD_USER_INPUT", "sortOutcomeId needs sortBy: OUTCOME"),
+    ("teacher", {"sortBy": "STUDENT", "sortOutcomeId": "201"}, "BAD_USER_INPUT", "sortOutcomeId needs sortBy: OUTCOME"),
+    ("teacher", {"sortBy": "OUTCOME", "sortOutcomeId": "999"}, "NOT_FOUND",
+     "sortOutcomeId: outcome 999 is not linked in this course"),
+    ("teacher", {"sortBy": "OUTCOME", "sortOutcomeId": "201", "outcomeIds": ["202"]}, "BAD_USER_INPUT",
+     "sortOutcomeId: outcome 201 is not among the outcomes outcomeIds or outcomeGroupId select"),
     ("student", {"sortBy": "OUTCOME"}, "FORBIDDEN", "users not specified and no access to all grades"),
     ("student", {"userIds": ["102"], "sortBy": "OUTCOME"}, "FORBIDDEN",
      "not authorized to read grades for specified users"),
-    ("teacher", {"userIds": ["101"], "section": "10"}, "BAD_USER_INPUT", "cannot specify both user_ids and section_id"),
-    ("teacher", {"section": "4"}, "BAD_USER_INPUT", "invalid section id"),
-    ("teacher", {"outcomeIds": ["201"], "group": "2"}, "BAD_USER_INPUT",
-     "can't filter by both outcome_ids and outcome_group_id"),
-    ("teacher", {"outcomeIds": ["1"]}, "BAD_USER_INPUT", "can only include id's of outcomes in the outcome context"),
-    ("teacher", {"group": "7"}, "BAD_USER_INPUT", "can only include an outcome group id in the outcome context"),
-    ("teacher", {"userIds": ["3"]}, "BAD_USER_INPUT", "can only include id's of users in the outcome context"),
+    ("teacher", {"userIds": ["101"], "section": "10"}, "BAD_USER_INPUT", "pass userIds or sectionId, not both"),
+    ("teacher", {"section": "4"}, "NOT_FOUND", "sectionId: no section 4 in this course"),
+    ("teacher", {"outcomeIds": ["201"], "group": "2"}, "BAD_USER_INPUT", "pass outcomeIds or outcomeGroupId, not both"),
+    ("teacher", {"outcomeIds": ["1"]}, "NOT_FOUND", "outcomeIds: outcome 1 is not linked in this course"),
+    ("teacher", {"group": "7"}, "NOT_FOUND", "outcomeGroupId: no outcome group 7 in this course"),
+    ("teacher", {"userIds": ["3"]}, "NOT_FOUND", "userIds: 3 is not a student of this course"),
     ("observer", {"userIds": ["9999"]}, "FORBIDDEN", "not authorized to read grades for specified users"),
     ("teacher", {"first": 101}, "BAD_USER_INPUT", "first must be at most 100 (the maximum page size), got 101"),
     ("teacher", {"first": -5}, "BAD_USER_INPUT", "first must be between 0 and 100, got -5"),
     ("teacher", {"after": "bm9wZQ=="}, "BAD_USER_INPUT",
-     "invalid cursor 'bm9wZQ==': pass an edge cursor or endCursor of this connection"),
+     BAD_CURSOR.format("'bm9wZQ=='")),
 ]
 
 

@@ -14,11 +14,15 @@ from tests.api.expected import Course
 from tests.api.test_outcome_results import expected_page, shape
 from tests.conftest import DEMO, OBSERVED_STUDENT, STUDENT, TEACHER, TWO_SECTION_STUDENT
 
+BAD_CURSOR = ("after: invalid cursor {}: pass an edge cursor, startCursor or endCursor of this connection with "
+              "the same sort (cursors of older versions of the API are no longer accepted: start again from the first "
+              "page)")
+
 C = Course(orjson.loads(DEMO.read_bytes()))
 EVERYONE = C.students()
 HIDDEN_STUDENT = 103  # has hidden results
 UNPOSTED_STUDENT = 121  # has results held back by a manual post policy
-NOT_STUDENTS = ("can only include id's of users in the outcome context", "BAD_USER_INPUT")
+NOT_STUDENTS = ("userIds: 1 is not a student of this course", "NOT_FOUND")
 
 ARGS = "$first: Int, $after: String, $hidden: Boolean, $outcomeIds: [ID!], $courseId: ID! = 1"
 FIELD_ARGS = "first: $first, after: $after, includeHidden: $hidden, outcomeIds: $outcomeIds"
@@ -115,7 +119,7 @@ async def test_non_graders_never_see_hidden_or_unposted_results(api):
         [teacher_page] = await batched(api, "teacher", [uid], {"first": 100, "hidden": True})
         assert page["totalCount"] < teacher_page["totalCount"], uid  # the demo has some of each for them
         [refused] = await batched(api, "self", [uid], {"first": 100, "hidden": True})
-        assert refused == ("include_hidden is only available to users who can view all grades", "FORBIDDEN")
+        assert refused == ("includeHidden: true is for graders only (who see every grade)", "FORBIDDEN")
 
 
 # --------------------------------------------------------------------------------------------- cursors
@@ -168,12 +172,11 @@ async def test_one_cursor_for_every_user_keeps_the_single_user_meaning(api):
 @pytest.mark.parametrize("variables, error", [
     ({"first": -1}, ("first must be between 0 and 100, got -1", "BAD_USER_INPUT")),
     ({"first": 101}, ("first must be at most 100 (the maximum page size), got 101", "BAD_USER_INPUT")),
-    ({"after": "bm90IGEgY3Vyc29y"}, ("invalid cursor 'bm90IGEgY3Vyc29y': pass an edge cursor or endCursor of this "
-                                     "connection", "BAD_USER_INPUT")),
-    ({"outcomeIds": ["x"]}, ("invalid outcome id: 'x' is not a positive integer id", "BAD_USER_INPUT")),
-    ({"outcomeIds": ["999999"]}, ("can only include id's of outcomes in the outcome context", "BAD_USER_INPUT")),
+    ({"after": "bm90IGEgY3Vyc29y"}, (BAD_CURSOR.format("'bm90IGEgY3Vyc29y'"), "BAD_USER_INPUT")),
+    ({"outcomeIds": ["x"]}, ("outcomeIds: 'x' is not an id (a positive integer)", "BAD_USER_INPUT")),
+    ({"outcomeIds": ["999999"]}, ("outcomeIds: outcome 999999 is not linked in this course", "NOT_FOUND")),
     ({"courseId": "999"}, ("The specified resource does not exist.", "NOT_FOUND")),
-    ({"courseId": "x"}, ("invalid course id: 'x' is not a positive integer id", "BAD_USER_INPUT")),
+    ({"courseId": "x"}, ("courseId: 'x' is not an id (a positive integer)", "BAD_USER_INPUT")),
 ])
 async def test_bad_arguments_fail_every_users_field(api, variables, error):
     users = [STUDENT, 102, HIDDEN_STUDENT]

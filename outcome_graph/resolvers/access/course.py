@@ -82,9 +82,9 @@ class CourseAccess:
         if self.grader:
             return  # graders' bad ids fail precisely later (students.select_students)
         if wanted is None:
-            raise Forbidden(NO_ALL_GRADES)
+            raise Forbidden(NO_ALL_GRADES, argument="userIds")
         if not all(self.may_name(u) for u in wanted):
-            raise Forbidden(NOT_AUTHORIZED_GRADES)
+            raise Forbidden(NOT_AUTHORIZED_GRADES, argument="userIds")
 
     @property
     def sees_posting(self) -> bool:

@@ -31,7 +31,7 @@ async def visible_user(ctx, raw_id, *, strict: bool = False):
     """The user row when the viewer is them, an admin, or, in a course both take part in, a grader who sees
     one of their sections or their linked observer. Else None, or with strict NOT_FOUND as for an unknown user."""
     viewer = require_viewer(ctx)
-    [user_id] = await resolve_user_ids(ctx, [raw_id])
+    [user_id] = await resolve_user_ids(ctx, [raw_id], "id")
     row = None if user_id is None else await ctx.loaders.user_by_id.load(user_id)
     if row is not None and not (viewer.is_admin or viewer.user_id == user_id) and not any(
             await _relation(ctx, user_id)):
@@ -60,7 +60,7 @@ async def visible_outcome(ctx, raw_id, *, strict: bool = False) -> tuple[Any, in
 
     An admin also sees an outcome no course links (course None). Else None, or with strict NOT_FOUND."""
     viewer = require_viewer(ctx)
-    outcome_id = parse_id(raw_id, "outcome id")
+    outcome_id = parse_id(raw_id, "id")
     row = await ctx.loaders.outcome_by_id.load(outcome_id)
     course = None if row is None else await outcome_scope(ctx, outcome_id)
     if row is None or (course is None and not viewer.is_admin):
@@ -80,7 +80,7 @@ async def visible_alignments(ctx, course_id: int, rows) -> list:
 async def visible_alignment(ctx, raw_id):
     """An active alignment by id in a course the viewer takes part in, published unless they grade there."""
     require_viewer(ctx)
-    row = await ctx.loaders.alignment_by_id.load(parse_id(raw_id, "alignment id"))
+    row = await ctx.loaders.alignment_by_id.load(parse_id(raw_id, "id"))
     if row is None or row.deleted or not await readable_courses(ctx, [row.course_id]):
         return None
     return row if await visible_alignments(ctx, row.course_id, [row]) else None
@@ -89,7 +89,7 @@ async def visible_alignment(ctx, raw_id):
 async def visible_result(ctx, raw_id):
     """A result by id when the viewer may read its student; hidden and unposted ones for graders only."""
     require_viewer(ctx)
-    row = await ctx.loaders.result_by_id.load(parse_id(raw_id, "result id"))
+    row = await ctx.loaders.result_by_id.load(parse_id(raw_id, "id"))
     if row is None or row.deleted or row.alignment_deleted or not await readable_courses(ctx, [row.course_id]):
         return None
     access = await course_access(ctx, row.course_id)
@@ -129,7 +129,7 @@ async def visible_job(ctx, raw_id: Any):
     """The job row for graders of its course (of its student's sections, if section-limited) and admins;
     NOT_FOUND for everyone else, as for an unknown job."""
     require_viewer(ctx)
-    job_id = parse_id(raw_id, "rollup job id")
+    job_id = parse_id(raw_id, "id")
     row = await load_job(ctx, job_id) if job_id <= MAX_JOB_ID else None  # PostgreSQL refuses a larger INTEGER
     if row is not None and await readable_courses(ctx, [row.course_id]):
         access = await course_access(ctx, row.course_id)
