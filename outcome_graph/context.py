@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from outcome_graph.auth import Viewer, viewer_for
+from outcome_graph.db.faults import storage_fault
 from outcome_graph.db.reader import Reader
 from outcome_graph.errors import Unauthenticated
 from outcome_graph.resolvers.loaders import Loaders
@@ -33,12 +34,17 @@ class Context:
         self.loaders = Loaders(self.reader)
 
     async def authenticate(self, authorization: str | None) -> None:
-        """Sets the viewer from an Authorization header, or keeps the error for the first field needing one."""
+        """Sets the viewer from an Authorization header, or keeps the error for the first field needing one:
+        a bad token, or the database being unavailable for the lookup (SERVICE_UNAVAILABLE, not a crash of the
+        operation: a WebSocket operation authenticates outside any error handling of its own)."""
         self.authorization = authorization
         try:
             self.viewer, enrollments = await viewer_for(self.reader, authorization)
-        except Unauthenticated as e:
-            self.viewer, self.auth_error = None, e
+        except Exception as e:
+            fault = e if isinstance(e, Unauthenticated) else storage_fault(e)
+            if fault is None:
+                raise
+            self.viewer, self.auth_error = None, fault
             return
         self.auth_error = None
         if self.viewer is not None and self.viewer.user_id is not None:

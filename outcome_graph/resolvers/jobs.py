@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from outcome_graph.db import jobs
-from outcome_graph.db.engine import writer
+from outcome_graph.db.retry import write_transaction
 from outcome_graph.errors import BadUserInput, NotFound
 from outcome_graph.resolvers.access import require_grader, visible_job
 from outcome_graph.resolvers.ids import parse_id
@@ -40,9 +40,11 @@ async def enqueue_calculation(ctx, raw_course_id: Any, raw_user_id: Any | None):
         raise NotFound(INVALID_COURSE_OR_STUDENT) from None
     course_id = access.course_id
     user_id = None if raw_user_id is None else await _student(ctx, access, course_id, raw_user_id)
-    async with writer(ctx.engine).begin() as conn:
+    async def work(conn):
         job_id = await jobs.enqueue(conn, course_id, user_id, delay=ctx.settings.job_delay_seconds)
         return await jobs.get(conn, job_id)
+
+    return await write_transaction(ctx.engine, work)
 
 
 async def watch_job(ctx, raw_id: Any, interval: float = WATCH_INTERVAL) -> AsyncIterator[Any]:

@@ -23,12 +23,15 @@ CourseRef = Annotated["Course", strawberry.lazy("outcome_graph.schema.course")]
 class RollupJob:
     id: strawberry.ID = strawberry.field(description="The job's id.")
     state: JobState = strawberry.field(description="QUEUED until run_after and a free worker, then RUNNING, then "
-                                                   "SUCCEEDED or FAILED (after max_attempts failed attempts).")
+                                                   "SUCCEEDED, or FAILED after max_attempts failed attempts; a FAILED job is "
+                                                   "tried again after the longest back-off (an hour by default) "
+                                                   "until it succeeds or a newer job covers it.")
     progress: float = strawberry.field(description="Share of the job done, 0.0 to 1.0.")
     run_after: datetime = strawberry.field(
         description="When the job becomes due: a minute after the request (spec §5.3), later after a failure.")
     attempts: int = strawberry.field(description="Attempts started so far.")
-    max_attempts: int = strawberry.field(description="Attempts allowed before the job is FAILED.")
+    max_attempts: int = strawberry.field(description="Attempts before the job is FAILED (and then "
+                                                       "retried after the longest back-off).")
     error: Optional[str] = strawberry.field(description="Why the last attempt failed, if it did.")
     created_at: datetime = strawberry.field(description="When the job was first requested.")
     finished_at: Optional[datetime] = strawberry.field(description="When it SUCCEEDED or FAILED.")

@@ -179,3 +179,28 @@ async def test_a_running_subscription_ends_with_an_error_when_the_viewer_loses_a
     async with socket(address, tokens["ta"], engine=engine) as ws:  # the student leaves the TA's only section
         moved = update(m.Enrollment).where(m.Enrollment.user_id == TA_STUDENT).values(section_id=OTHER_SECTION)
         assert await _watch_until_refused(ws, address, tokens["ta"], TA_STUDENT, moved) == ["NOT_FOUND"]
+
+
+async def test_a_database_fault_at_an_operations_token_lookup_is_a_coded_error_and_the_socket_lives_on(
+        live, monkeypatch):
+    """Each operation looks its token up again, outside strawberry's error handling: a storage fault there must
+    answer SERVICE_UNAVAILABLE (issue 18), not kill the operation or the socket."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    import outcome_graph.context as context_module
+
+    address, engine, tokens = live
+    lookup = context_module.viewer_for
+
+    async def failing(reader, authorization):
+        raise OperationalError("SELECT …", {}, sqlite3.OperationalError("disk I/O error"))
+
+    async with socket(address, tokens["observer"]) as ws:
+        monkeypatch.setattr(context_module, "viewer_for", failing)
+        result = await ws.run(OBSERVED)
+        assert [(e["extensions"]["code"], e["extensions"]["reason"]) for e in result["errors"]] == [
+            ("SERVICE_UNAVAILABLE", "io_error")]
+        monkeypatch.setattr(context_module, "viewer_for", lookup)
+        assert (await ws.run(OBSERVED))["data"]["user"]["id"] == str(OBSERVED_STUDENT)
