@@ -72,8 +72,8 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
     for e in enrollments:  # the loader drops deleted enrollments
         if e.role != "student" or (section is not None and e.section_id != section):
             continue
-        if not access.in_scope(e.section_id, None if wanted is None else e.user_id):
-            continue  # a section-limited grader: enrollments in their sections (and of students they may name)
+        if not access.in_scope(e.section_id):
+            continue  # a section-limited grader: enrollments in their sections only
         student_enrollments.setdefault(e.user_id, []).append(e)
     if wanted is None:
         ids = sorted(student_enrollments)

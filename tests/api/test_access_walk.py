@@ -10,18 +10,17 @@ or without a probe below, fails here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from pathlib import Path
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from outcome_graph.resolvers.access import ENTRY_POINTS
 from outcome_graph.resolvers.access.entry import ANONYMOUS
 from outcome_graph.schema import build_schema
+from tests.api.live import serving
 from tests.api.second_course import B_STUDENT, load_second_course
 
 SCHEMA = build_schema()
@@ -111,24 +110,10 @@ async def test_an_entity_type_refuses_outsiders_and_anonymous_callers(callers, t
         assert codes == ([] if who == "outsider" else ["UNAUTHENTICATED"]), (who, body)
 
 
-@contextlib.asynccontextmanager
-async def serving(app):
-    """The (already started) app under uvicorn on a free local port; yields its address."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the server did not start"
-        await asyncio.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        await task
-
 
 async def test_the_subscription_refuses_outsiders_and_anonymous_callers(callers):
     _, app, tokens = callers
-    async with serving(app) as address:
+    async with serving(app, lifespan="off") as address:
         for who, token in tokens.items():
             async with connect(f"ws://{address}/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
                 await ws.send(json.dumps({"type": "connection_init",

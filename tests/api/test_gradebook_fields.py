@@ -39,7 +39,7 @@ def bucket(score: float, points: list[float]) -> int | None:
 
 # One refused argument per field that can be refused, and who is refused.
 REFUSED = [
-    ("outcomes", 'outcomes(outcomeIds: ["999"]) { id }', "teacher", "BAD_USER_INPUT"),
+    ("outcomes", 'outcomes(outcomeIds: ["999"]) { id }', "teacher", "NOT_FOUND"),
     ("outcomeResults", 'outcomeResults(userIds: ["102"]) { totalCount }', "student", "FORBIDDEN"),
     ("outcomeRollups", "outcomeRollups(sortBy: OUTCOME) { totalCount }", "teacher", "BAD_USER_INPUT"),
     ("outcomeRollupAggregate", "outcomeRollupAggregate { scores { score } }", "student", "FORBIDDEN"),

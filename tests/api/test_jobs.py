@@ -4,7 +4,6 @@ and restarted subprocess), watched over a WebSocket subscription; on both databa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -14,7 +13,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import select, update
 from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
@@ -26,6 +24,7 @@ from outcome_graph.db.engine import create_engine
 from outcome_graph.db.importer import import_bundle
 from outcome_graph.jobs.worker import TEST_SLEEP_ENV, Worker
 from outcome_graph.settings import Settings
+from tests.api.live import serving
 from tests.conftest import DEMO, make_tokens
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -97,21 +96,6 @@ async def test_a_scoring_change_is_recalculated_by_a_course_job(api, settings):
     assert fresh[(103, 201)][0] == 3.0 and stale[(103, 201)][0] == 2.65  # highest now, decaying average before
     assert await api.query(q, as_="teacher") == before  # reads were never stale
 
-
-@contextlib.asynccontextmanager
-async def serving(app):
-    """The app under uvicorn on a free local port, in this event loop; yields its base address."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "the server did not start"
-        await asyncio.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def test_subscription_follows_a_job_run_by_the_apps_own_worker(settings):

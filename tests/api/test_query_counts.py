@@ -9,6 +9,7 @@ from sqlalchemy import update
 
 from outcome_graph.db import models as m
 from outcome_graph.db.tokens import create_token
+from outcome_graph.settings import Settings
 from tests.api.course_builder import CourseBuilder
 
 STUDENTS, OUTCOMES = 120, 50
@@ -40,6 +41,13 @@ def big_course() -> CourseBuilder:
                          hidden=rid % 97 == 0, posted=rid % 5 != 0, rid=rid,
                          artifact_type="quiz_submission" if j % 5 == 2 else "rubric_assessment")
     return c
+
+
+@pytest.fixture
+def settings(database_url) -> Settings:
+    """Every field the read paths have, on full pages: over the default cost limit, which is not what this
+    test is about (tests/api/test_request_budget.py is)."""
+    return Settings(database_url=database_url, run_worker=False, response_cache_size=0, max_cost=10**7)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from outcome_graph.db.bundle import load_bundle_file
 from outcome_graph.db.engine import create_engine
 from outcome_graph.db.importer import import_bundle
 from outcome_graph.settings import Settings
-from tests.api.test_jobs import serving
+from tests.api.live import serving
 from tests.conftest import DEMO, Api, make_tokens
 
 PROTOCOL = [Subprotocol("graphql-transport-ws")]

@@ -17,7 +17,8 @@ from outcome_graph.app import create_app
 from outcome_graph.db.bundle import load_bundle_file
 from outcome_graph.db.engine import create_engine
 from outcome_graph.db.importer import import_bundle
-from tests.api.test_jobs import ENQUEUE, serving
+from tests.api.live import serving
+from tests.api.test_jobs import ENQUEUE
 from tests.conftest import DEMO, make_tokens
 
 SUB = "subscription($id: ID!) { rollupJobUpdated(id: $id) { id state } }"

@@ -22,7 +22,7 @@ from outcome_graph.db.engine import create_engine
 from outcome_graph.db.importer import import_bundle
 from outcome_graph.db.tokens import hash_token, revoke_token
 from outcome_graph.settings import Settings
-from tests.api.test_jobs import serving
+from tests.api.live import serving
 from tests.conftest import DEMO, OBSERVED_STUDENT, OBSERVER, TEACHER, make_tokens
 
 PROTOCOLS = {"graphql-transport-ws": ("subscribe", "next"), "graphql-ws": ("start", "data")}

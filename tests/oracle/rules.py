@@ -65,8 +65,8 @@ def grades_student(world: World, viewer, course: int, student: int) -> bool:
 def reads_student(world: World, viewer, course: int, student: int) -> bool:
     """May read this student's results and rollups: a grader of theirs, themself (a member of the course with
     a student enrollment there, whatever its state, as Canvas lets a user read their own grades), or an observer (active or completed) linked to them while they are enrolled."""
-    if grades_student(world, viewer, course, student):
-        return True
+    if grader(world, viewer, course):  # where they grade, they read as a grader only
+        return grades_student(world, viewer, course, student)
     mine = _mine(world, viewer, course)
     if viewer == student and member(world, viewer, course) and enrolled_student(world, student, course):
         return True  # a member of the course reads their own grades, as any student of it

@@ -61,20 +61,19 @@ class CourseAccess:
         return self.grader and bool(sections) and (not limited or bool(self.grader_sections & sections))
 
     def may_name(self, user_id: int) -> bool:
-        """Anyone may ask about themself (a user reads their own grades) and about the students they observe
-        (enrollment `read_grades`), whatever else they are in the course."""
-        return user_id == self.user_id or user_id in self.observed
+        """A non-grader may ask about themself (a user reads their own grades) and the students they observe
+        (enrollment `read_grades`). Where the viewer grades, they read as a grader only: the students of their
+        sections, not themself as a student nor a student they observe elsewhere (docs/access.md)."""
+        return not self.grader and (user_id == self.user_id or user_id in self.observed)
 
     def may_read_student(self, user_id: int, student_sections) -> bool:
         """A student (non-deleted student enrollments in student_sections) whose results the viewer reads:
         themself, an observed student, or one of a grader's students."""
         return bool(student_sections) and (self.may_name(user_id) or self.sees_sections(student_sections))
 
-    def in_scope(self, section_id: int, user_id: int | None = None) -> bool:
-        """Whether a student enrollment in this section is one the viewer reads: any, unless a limited grader's
-        lists cover only their sections; with user_id (a student they named), also one they may name."""
-        return (self.grader_sections is None or section_id in self.grader_sections
-                or (user_id is not None and self.may_name(user_id)))
+    def in_scope(self, section_id: int) -> bool:
+        """Whether a student enrollment in this section is one the viewer's lists cover (a limited grader's)."""
+        return self.grader_sections is None or section_id in self.grader_sections
 
     def check_user_ids(self, wanted: list[int] | None) -> None:
         """Canvas's permission step (docs/access.md): a non-grader names users, and only users they may read. One

@@ -93,9 +93,11 @@ async def visible_result(ctx, raw_id):
     if row is None or row.deleted or row.alignment_deleted or not await readable_courses(ctx, [row.course_id]):
         return None
     access = await course_access(ctx, row.course_id)
-    if not access.may_read_student(row.user_id, await student_sections(ctx, row.course_id, row.user_id)):
+    sections = await student_sections(ctx, row.course_id, row.user_id)
+    if not access.may_read_student(row.user_id, sections):
         return None
-    if not access.sees_hidden and not student_sees(hidden=row.hidden, held_back=_held_back(row, row.post_policy)):
+    grades_them = access.sees_sections(sections)  # hidden and unposted: for their graders, not all graders
+    if not grades_them and not student_sees(hidden=row.hidden, held_back=_held_back(row, row.post_policy)):
         return None
     return row
 
