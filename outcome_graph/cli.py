@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from outcome_graph import demo
@@ -50,6 +51,7 @@ def cmd_import(args) -> int:
     from outcome_graph.errors import DomainError
 
     settings = _settings(args)
+    threading.excepthook = _quiet_closed_loop
 
     async def run():
         engine = None
@@ -75,6 +77,14 @@ def cmd_import(args) -> int:
     print(f"imported course {report.course_id}: {report.results} results, {report.rollups} rollups "
           f"in {report.seconds:.1f} s", file=sys.stderr)
     return 0
+
+
+def _quiet_closed_loop(args) -> None:
+    """aiosqlite's worker thread may hand a failed connection's last answer to an event loop that asyncio.run has
+    already closed: no failure of the command, and no traceback may follow its one-line error."""
+    if isinstance(args.exc_value, RuntimeError) and str(args.exc_value) == "Event loop is closed":
+        return
+    threading.__excepthook__(args)
 
 
 def _fail(message: str, status: int) -> int:
