@@ -119,16 +119,14 @@ def stack(tmp_path_factory):
         stack.start("directory", [node, str(HERE / "directory.mjs"), "--port", str(ports["directory"])])
         subprocess.run([*_cli(), "import", str(DEMO), "--database", db], cwd=stack.workdir, check=True,
                        capture_output=True, timeout=STARTUP_SECONDS, env=CLI_ENV)
-        creating = {role: subprocess.Popen([*_cli(), "token", "create", "--user", str(uid), "--database", db],
-                                           cwd=stack.workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                           text=True, env=CLI_ENV)
-                    for role, uid in (("teacher", TEACHER), ("student", STUDENT))}
+        for role, uid in (("teacher", TEACHER), ("student", STUDENT)):
+            made = subprocess.run([*_cli(), "token", "create", "--user", str(uid), "--database", db],
+                                  cwd=stack.workdir, capture_output=True, text=True, timeout=STARTUP_SECONDS,
+                                  env=CLI_ENV)
+            assert made.returncode == 0, made.stderr
+            stack.tokens[role] = made.stdout.strip()
         stack.start("outcomes", [*_cli(), "serve", "--database", db, "--port", str(ports["outcomes"])],
                     env={"OUTCOME_GRAPH_RUN_WORKER": "false"})
-        for role, proc in creating.items():
-            out, err = proc.communicate(timeout=STARTUP_SECONDS)
-            assert proc.returncode == 0, err
-            stack.tokens[role] = out.strip()
         stack.wait_ready("outcomes", urls["outcomes"].replace("/graphql", "/healthz"), deadline)
         stack.wait_ready("directory", urls["directory"], deadline)
         supergraph = stack.workdir / "supergraph.graphql"
