@@ -54,6 +54,7 @@ export function teacherView(root, courseId, report) {
     order: "ASC", stat: "MEAN", selected: null, job: "",
   };
   let data = null;
+  let loads = 0;
 
   const variables = () => ({
     course: courseId, ...state.page, section: state.section, exclude: [...state.exclude],
@@ -74,6 +75,7 @@ export function teacherView(root, courseId, report) {
       report(error);
     }
     render();
+    root.dataset.loads = String(++loads); // how many screens came back: lets a script wait for the next one
   }
 
   function restart(change) {
@@ -248,7 +250,18 @@ export function teacherView(root, courseId, report) {
     }
   }
 
+  /** A selector for the focused control, to give it focus again in the new screen (keyboard users stay put). */
+  function focused() {
+    const active = document.activeElement;
+    if (!active || !root.contains(active)) return null;
+    if (active.id) return `#${active.id}`;
+    if (active.dataset.sort) return `[data-sort="${active.dataset.sort}"]`;
+    if (active.tagName === "TH" && active.dataset.outcome) return `th[data-outcome="${active.dataset.outcome}"]`;
+    return null;
+  }
+
   function render() {
+    const focus = focused();
     if (!data) {
       root.replaceChildren();
       return;
@@ -261,6 +274,7 @@ export function teacherView(root, courseId, report) {
       pager(connection),
       grid(connection),
       detail() ?? "");
+    if (focus) root.querySelector(focus)?.focus();
   }
 
   return load();
