@@ -36,6 +36,31 @@ async function signIn(token) {
   return page;
 }
 
+/** The lowest WCAG contrast ratio of any text on the page against the background it is drawn on. */
+const lowestContrast = (page) => page.evaluate(() => {
+  const rgb = (colour) => colour.match(/[\d.]+/g).map(Number);
+  const luminance = ([r, g, b]) => [r, g, b].map((c) => c / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4))
+    .reduce((sum, c, i) => sum + c * [0.2126, 0.7152, 0.0722][i], 0);
+  const background = (element) => {
+    for (let e = element; e; e = e.parentElement) {
+      const colour = rgb(getComputedStyle(e).backgroundColor);
+      if (colour.length < 4 || colour[3] > 0) return colour;
+    }
+    return [255, 255, 255];
+  };
+  let lowest = { ratio: 21, text: "" };
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const element = walker.currentNode.parentElement;
+    if (!walker.currentNode.textContent.trim() || element.closest("svg, [hidden]")) continue;
+    const [a, b] = [luminance(rgb(getComputedStyle(element).color)), luminance(background(element))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < lowest.ratio) lowest = { ratio, text: walker.currentNode.textContent.trim().slice(0, 40) };
+  }
+  return lowest;
+});
+
 const message = (page) => page.locator("#message").textContent();
 const loads = (page) => page.evaluate(() => Number(document.querySelector("#view").dataset.loads ?? 0));
 
@@ -142,6 +167,9 @@ async function teacher(seen) {
   await reloaded(page, () => page.keyboard.press("Alt+ArrowRight"));
   seen.keyboardMoved = (await grid(page)).outcomes;
   seen.focusKept = await page.evaluate(() => document.activeElement?.dataset.outcome ?? null);
+  seen.focusOutline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  await page.locator(`th[data-outcome="${order[0]}"] .outcome-title`).click(); // the card open, for the contrast check
+  seen.contrast = await lowestContrast(page);
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export").click()]);
   seen.csv = await readFile(await download.path(), "utf8");
@@ -165,6 +193,7 @@ async function studentPage(token) {
       level: li.querySelector(".level").textContent,
       points: li.querySelectorAll("svg.chart circle").length,
     }))),
+    contrast: await lowestContrast(page),
   };
   await page.context().close();
   return shown;

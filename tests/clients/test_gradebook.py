@@ -220,13 +220,16 @@ def test_gradebook_page_in_chromium(server, tmp_path):
     dragged = teacher["dragged"]
     assert dragged["after"] == [dragged["before"][-1], *dragged["before"][:-1]]
     assert teacher["keyboardMoved"] == [dragged["after"][1], dragged["after"][0], *dragged["after"][2:]]
-    assert teacher["focusKept"] == dragged["before"][-1]
+    assert teacher["focusKept"] == dragged["before"][-1] and teacher["focusOutline"] != "none"
     assert [o["id"] for o in api.data('{ course(id: "1") { outcomes { id } } }')["course"]["outcomes"]] \
         == teacher["keyboardMoved"]
     # the CSV export equals the API's numbers, in Canvas's columns
     assert teacher["csv"] == expected_csv(api)
     assert teacher["message"] == ""
 
+    # WCAG AA: every text at least 4.5:1 against its background
+    for screen in (teacher, seen["student"], seen["observer"]):
+        assert screen["contrast"]["ratio"] >= 4.5, screen["contrast"]
     # the student's own page, and the observer's page of the student they observe
     assert seen["student"]["outcomes"] == student_page(api, "student", 101)
     assert seen["observer"]["heading"].startswith("Isabella Rossi")
