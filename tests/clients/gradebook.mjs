@@ -4,7 +4,8 @@
 // recalculation to its end, reorders outcomes by drag and drop and by keyboard, exports the CSV.
 // Prints what the page showed as JSON; test_gradebook.py compares it with the API's own answers.
 // On failure a screenshot goes to --screenshot. Never downloads a browser: Debian's /usr/bin/chromium.
-// Usage: node gradebook.mjs --url BASE --tokens JSON --revoke JSON_ARGV --screenshot PNG [--picture PNG]
+// Usage: node gradebook.mjs --url BASE --tokens JSON --record MUTATION --revoke JSON_ARGV --screenshot PNG
+//        [--picture PNG: a screenshot of the teacher's first screen, the README's docs/gradebook.png]
 import { execFileSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { chromium } from "playwright-core";
@@ -88,6 +89,11 @@ async function teacher(seen) {
   await page.waitForSelector("#grid");
   const first = await grid(page);
   seen.page1 = first;
+  if (args.picture) { // the README's picture: the demo course as loaded, one outcome's card open
+    await page.locator(`th[data-outcome="${first.outcomes[0]}"] .outcome-title`).click();
+    await page.screenshot({ path: args.picture, fullPage: true });
+    await page.locator("#outcome-card button", { hasText: "Close" }).click();
+  }
   await reloaded(page, () => page.locator("#next").click());
   seen.page2 = await grid(page);
   await reloaded(page, () => page.locator("#previous").click());
@@ -173,11 +179,6 @@ async function teacher(seen) {
 
   const [download] = await Promise.all([page.waitForEvent("download"), page.locator("#export").click()]);
   seen.csv = await readFile(await download.path(), "utf8");
-  if (args.picture) {
-    await reloaded(page, () => page.locator("#stat").selectOption("MEAN"));
-    await page.locator(`th[data-outcome="${sortOutcome}"] .outcome-title`).click();
-    await page.screenshot({ path: args.picture, fullPage: true });
-  }
   seen.message = await message(page);
   await page.context().close();
 }
