@@ -14,6 +14,7 @@ import io
 import json
 import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -49,7 +50,7 @@ ROLLUPS = """query($first: Int, $after: String, $section: ID, $exclude: [RollupE
 def server(tmp_path_factory):
     """`outcome-graph serve` on the demo course with its worker; yields (node, base URL, tokens, revoke argv)."""
     node = _node()
-    _require(None if __import__("pathlib").Path(CHROMIUM).exists() else
+    _require(None if Path(CHROMIUM).exists() else
              f"{CHROMIUM} is missing (apt-get install chromium; scripts/test installs it when root)")
     stack = Stack(tmp_path_factory.mktemp("gradebook"))
     db = f"sqlite+aiosqlite:///{stack.workdir / 'demo.db'}"

@@ -32,6 +32,8 @@ export function drillDown(courseId, user, outcome, close, report) {
     const names = new Map(contributing.alignments.map((a) => [a.alignmentId, `${a.associatedAssetName} (${a.associatedAssetType})`]));
     body.replaceChildren(
       h("h4", {}, "Results in time order"),
+      results.length < data.user.outcomeResults.totalCount
+        ? h("p", { class: "muted" }, `The first ${results.length} of ${data.user.outcomeResults.totalCount} results.`) : null,
       h("table", { id: "drill-results" },
         h("thead", {}, h("tr", {}, ["When", "Alignment", "Score"].map((title) => h("th", { scope: "col" }, title)))),
         h("tbody", {}, results.map((result) => h("tr", {},
