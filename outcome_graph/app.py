@@ -1,4 +1,4 @@
-"""create_app(settings) -> Starlette: /graphql (with offline GraphiQL), /healthz."""
+"""create_app(settings) -> Starlette: /graphql (with offline GraphiQL), /gradebook (the mastery gradebook page), /healthz."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from cross_web import HTTPException
@@ -19,7 +19,7 @@ from graphql import GraphQLError, OperationType, get_operation_ast
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
-from outcome_graph import graphiql
+from outcome_graph import gradebook, graphiql
 from outcome_graph.asgi_limits import ClientLimitsMiddleware
 from outcome_graph.body_limit import BodyLimitMiddleware
 from outcome_graph.context import Context, SocketContext
@@ -221,6 +221,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    async def gradebook_page(request: Request) -> Response:
+        return RedirectResponse(f"{gradebook.URL}/", status_code=308)
+
     view = GraphQLView(build_schema(settings), state, settings)
     middleware = [Middleware(ClientLimitsMiddleware, max_header_bytes=settings.max_header_bytes,
                              max_message_bytes=settings.max_body_bytes),
@@ -235,6 +238,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
             Mount(graphiql.STATIC_URL_PREFIX, StaticFiles(directory=graphiql.STATIC_DIR), name="graphiql"),
+            Route(gradebook.URL, gradebook_page),
+            Mount(gradebook.URL, StaticFiles(directory=gradebook.STATIC_DIR, html=True), name="gradebook"),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -218,7 +218,8 @@ def cmd_serve(args) -> int:
                 Path(DEMO_DATABASE + suffix).unlink(missing_ok=True)
             marker = demo.claimed(Path(DEMO_DATABASE), url)
         teacher, student = asyncio.run(_load_demo(settings))
-        print(f"Outcome Graph demo: GraphiQL at {url}", flush=True)
+        print(f"Outcome Graph demo: GraphiQL at {url}, the gradebook page at {url.removesuffix('/graphql')}/gradebook",
+              flush=True)
         _print_tokens(teacher, student)
     # uvicorn catches SIGTERM, shuts down gracefully (requests in flight finish, then the app's lifespan stops
     # the job worker and the engine) and then raises the signal again for the handler it found installed, so
