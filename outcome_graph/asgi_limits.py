@@ -10,9 +10,13 @@ MESSAGE_TOO_BIG = 1009  # WebSocket close code (RFC 6455)
 POLICY_VIOLATION = 1008
 
 
-def limit_body(message: str, limit: str, maximum: int) -> bytes:
-    return orjson.dumps({"errors": [{"message": message,
+async def refuse(send, status: int, message: str, limit: str, maximum: int) -> None:
+    """An HTTP refusal before the app ran, as a GraphQL error naming the limit (every ASGI-level limit)."""
+    body = orjson.dumps({"errors": [{"message": message,
                                      "extensions": {"code": "BAD_USER_INPUT", "limit": limit, "max": maximum}}]})
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 class ClientLimitsMiddleware:
@@ -61,10 +65,5 @@ class ClientLimitsMiddleware:
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
             return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-        body = limit_body(f"Request headers and query string exceed the limit of {self.max_header_bytes} bytes.",
-                          "headerBytes",
-                          self.max_header_bytes)
-        await send({"type": "http.response.start", "status": 431,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await refuse(send, 431, f"Request headers and query string exceed the limit of {self.max_header_bytes} "
+                                "bytes.", "headerBytes", self.max_header_bytes)

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import orjson
+from outcome_graph.asgi_limits import refuse
 
 
 class BodyTooLarge(Exception):
     pass
-
-
-def _error(limit: int) -> bytes:
-    return orjson.dumps({"errors": [{
-        "message": f"Request body exceeds the body size limit of {limit} bytes.",
-        "extensions": {"code": "BAD_USER_INPUT", "limit": "bodyBytes", "max": limit}}]})
 
 
 class BodyLimitMiddleware:
@@ -52,8 +46,5 @@ class BodyLimitMiddleware:
                 await self._reject(send)
 
     async def _reject(self, send):
-        body = _error(self.limit)
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await refuse(send, 413, f"Request body exceeds the body size limit of {self.limit} bytes.", "bodyBytes",
+                     self.limit)

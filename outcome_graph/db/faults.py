@@ -30,7 +30,7 @@ _SQLSTATE = (("53100", DISK_FULL), ("25006", READ_ONLY), ("58030", IO_ERROR), ("
              ("57P", UNREACHABLE), ("53", BUSY))
 
 
-def _chain(error: BaseException):
+def causes(error: BaseException):
     """The error, the driver exceptions SQLAlchemy wraps and whatever they were raised from."""
     seen: set[int] = set()
     todo = [error]
@@ -72,7 +72,7 @@ def storage_fault(error: BaseException) -> ServiceUnavailable | None:
     """The ServiceUnavailable an exception stands for, or None when it is not the database being unavailable."""
     if isinstance(error, ServiceUnavailable):
         return error
-    for e in _chain(error):
+    for e in causes(error):
         reason = _reason(e)
         if reason is not None:
             return ServiceUnavailable(MESSAGES[reason], reason=reason)

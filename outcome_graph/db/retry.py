@@ -15,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from outcome_graph.db.engine import writer
+from outcome_graph.db.faults import causes
 from outcome_graph.errors import WriteConflict
 
 T = TypeVar("T")
@@ -25,16 +26,8 @@ BACKOFF_SECONDS = 0.02  # the n-th retry waits up to this x 2**n, uniformly at r
 
 def is_retryable(error: BaseException) -> bool:
     """A deadlock or serialization failure anywhere in the driver's exception chain."""
-    seen, todo = set(), [error]
-    while todo:
-        e = todo.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if getattr(e, "sqlstate", None) in RETRIED_SQLSTATES or getattr(e, "pgcode", None) in RETRIED_SQLSTATES:
-            return True
-        todo += [getattr(e, "orig", None), e.__cause__, e.__context__]
-    return False
+    return any(getattr(e, "sqlstate", None) in RETRIED_SQLSTATES or getattr(e, "pgcode", None) in RETRIED_SQLSTATES
+               for e in causes(error))
 
 
 async def write_transaction(bind: AsyncEngine | AsyncConnection,

@@ -116,9 +116,9 @@ async def _student_filter(ctx, access, user_ids, section_id):
 
 def _prime(ctx, rows) -> None:
     """What the page's nodes show, already read with it: their loaders need not read it again."""
-    for loader_name, start, cut in PRIMED:  # each entity's columns start with its id
+    for loader_name, start, entity_of in PRIMED:  # each entity's columns start with its id
         loader, seen = getattr(ctx.loaders, loader_name), set()
         for row in rows:
             if row[start] not in seen:
                 seen.add(row[start])
-                loader.prime(row[start], cut(row))
+                loader.prime(row[start], entity_of(row))

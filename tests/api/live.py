@@ -21,3 +21,18 @@ async def serving(app, *, lifespan: str = "on"):
     finally:
         server.should_exit = True
         await task
+
+
+async def demo_tokens(database_url: str) -> dict[str, str]:
+    """The demo course imported into database_url, and a token per role (for tests that serve it themselves)."""
+    from outcome_graph.db.bundle import load_bundle_file
+    from outcome_graph.db.engine import create_engine
+    from outcome_graph.db.importer import import_bundle
+    from tests.conftest import DEMO, make_tokens
+
+    engine = create_engine(database_url)
+    try:
+        await import_bundle(engine, load_bundle_file(DEMO))
+        return await make_tokens(engine)
+    finally:
+        await engine.dispose()

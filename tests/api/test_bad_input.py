@@ -13,7 +13,7 @@ import string
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from graphql import (
     GraphQLEnumType,

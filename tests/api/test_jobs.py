@@ -19,13 +19,9 @@ from websockets.typing import Subprotocol
 
 from outcome_graph.app import create_app
 from outcome_graph.db import models as m
-from outcome_graph.db.bundle import load_bundle_file
-from outcome_graph.db.engine import create_engine
-from outcome_graph.db.importer import import_bundle
 from outcome_graph.jobs.worker import TEST_SLEEP_ENV, Worker
 from outcome_graph.settings import Settings
-from tests.api.live import serving
-from tests.conftest import DEMO, make_tokens
+from tests.api.live import demo_tokens, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 ENQUEUE = 'mutation($u: ID) { enqueueOutcomeRollupCalculation(courseId: "1", userId: $u) { id state } }'
@@ -101,12 +97,7 @@ async def test_a_scoring_change_is_recalculated_by_a_course_job(api, settings):
 async def test_subscription_follows_a_job_run_by_the_apps_own_worker(settings):
     """graphql-transport-ws: QUEUED first, SUCCEEDED last; the token may come in connection_init."""
     settings = settings.with_(run_worker=True, worker_poll_seconds=0.05, job_delay_seconds=0.6)
-    engine = create_engine(settings.database_url)
-    try:
-        await import_bundle(engine, load_bundle_file(DEMO))
-        tokens = await make_tokens(engine)
-    finally:
-        await engine.dispose()
+    tokens = await demo_tokens(settings.database_url)
     sub = "subscription($id: ID!) { rollupJobUpdated(id: $id) { id state progress user { id } } }"
     protocol = [Subprotocol("graphql-transport-ws")]
 

@@ -17,12 +17,9 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from outcome_graph.app import create_app
-from outcome_graph.db.bundle import load_bundle_file
-from outcome_graph.db.engine import create_engine
-from outcome_graph.db.importer import import_bundle
 from outcome_graph.settings import Settings
-from tests.api.live import serving
-from tests.conftest import DEMO, Api, make_tokens
+from tests.api.live import demo_tokens, serving
+from tests.conftest import Api
 
 PROTOCOL = [Subprotocol("graphql-transport-ws")]
 ENTITIES = ('query($r: [_Any!]!) { _entities(representations: $r) { ... on User { '
@@ -200,12 +197,7 @@ async def test_a_subscription_over_http_is_a_clear_error(api, method):
 
 async def _server_settings(settings: Settings, **changes) -> tuple[Settings, dict]:
     settings = settings.with_(response_cache_size=0, **changes)
-    engine = create_engine(settings.database_url)
-    try:
-        await import_bundle(engine, load_bundle_file(DEMO))
-        return settings, await make_tokens(engine)
-    finally:
-        await engine.dispose()
+    return settings, await demo_tokens(settings.database_url)
 
 
 async def _send(ws, message: dict) -> None:

@@ -14,12 +14,8 @@ from websockets.asyncio.client import connect
 from websockets.typing import Subprotocol
 
 from outcome_graph.app import create_app
-from outcome_graph.db.bundle import load_bundle_file
-from outcome_graph.db.engine import create_engine
-from outcome_graph.db.importer import import_bundle
-from tests.api.live import serving
+from tests.api.live import demo_tokens, serving
 from tests.api.test_jobs import ENQUEUE
-from tests.conftest import DEMO, make_tokens
 
 SUB = "subscription($id: ID!) { rollupJobUpdated(id: $id) { id state } }"
 
@@ -32,12 +28,7 @@ async def _frame(ws) -> str:
 
 async def test_every_message_is_a_text_frame(settings):
     settings = settings.with_(run_worker=True, worker_poll_seconds=0.05, job_delay_seconds=0)
-    engine = create_engine(settings.database_url)
-    try:
-        await import_bundle(engine, load_bundle_file(DEMO))
-        tokens = await make_tokens(engine)
-    finally:
-        await engine.dispose()
+    tokens = await demo_tokens(settings.database_url)
     async with serving(create_app(settings)) as address:
         async with httpx.AsyncClient(base_url=f"http://{address}") as http:
             job = (await http.post("/graphql", json={"query": ENQUEUE, "variables": {"u": "101"}},

@@ -73,9 +73,9 @@ class Tally:
                 self.found.append(Discrepancy("false refusal", entry, viewer, thing, _show(expect.required), "refused"))
             return
         got = frozenset(got)
-        if leaked := got - expect.allowed:
+        if got - expect.allowed:
             self.found.append(Discrepancy("leak", entry, viewer, thing, _show(expect.allowed), _show(got)))
-        if missing := expect.required - got:
+        if expect.required - got:
             self.found.append(Discrepancy("missing", entry, viewer, thing, _show(expect.required), _show(got)))
 
 
