@@ -43,7 +43,7 @@ def build(pairs: int, per_pair: int, outcomes: int, seed: int, mixed: bool = Fal
         for k in range(per_pair):
             rid += 1
             if k and rng.random() < 0.05:
-                pass  # a tied timestamp now and then (spec §1.2 item 6)
+                pass  # a tied timestamp now and then (docs/behaviour.md §1.2 item 6)
             else:
                 t += rng.randrange(1, 7 * 86_400)
             at = stamps.get(t)

@@ -1,4 +1,4 @@
-"""The benchmark course, deterministic from a seed (spec/performance.md "Dataset").
+"""The benchmark course, deterministic from a seed (docs/performance.md "Dataset").
 
 Written straight into a fresh SQLite database (migrations, then `executemany` of plain tuples in
 the models' column layout, then the product's own `rollup_store.recompute` for the stored
@@ -120,7 +120,7 @@ def _results(d: Dataset, rng: random.Random, names: list[str], per_pair: int) ->
             for k in range(n):
                 rid += 1
                 if k and rand() < 0.05:
-                    pass  # a tied timestamp (spec §1.2 item 6)
+                    pass  # a tied timestamp (docs/behaviour.md §1.2 item 6)
                 else:
                     t = BASE_TIME + randrange(SPAN)  # chronological order differs from id order
                 s = stamp_cache.get(t)
@@ -202,7 +202,7 @@ def _iso(naive_text: str | None) -> str | None:
 
 
 def bundle(d: Dataset) -> dict:
-    """The same course as a course-bundle@1 document (spec/course-bundle.md)."""
+    """The same course as a course-bundle@1 document (docs/bundle-format.md)."""
     rating_list = [{"description": t, "points": p} for t, p in RATINGS]
     return {
         "format": "outcome-graph/course-bundle@1",

@@ -1,4 +1,4 @@
-"""The floor's rollup calculation: stdlib sqlite3, the best SQL, finished in Python (spec §1).
+"""The floor's rollup calculation: stdlib sqlite3, the best SQL, finished in Python (docs/behaviour.md §1).
 
 One pass over the rows (a GROUP BY split by calculation method, so each outcome pays only for the
 aggregates it needs), the newest result found in that same pass, one ascending scan only for the
@@ -61,7 +61,7 @@ def iso(text: str | None) -> str | None:
 
 
 def item_title(title: str | None) -> str | None:
-    """The part after the first ', ' (Ruby split(', ')[1], spec §1.7)."""
+    """The part after the first ', ' (Ruby split(', ')[1], docs/behaviour.md §1.7)."""
     if title is None:
         return None
     parts = title.split(", ")
@@ -71,7 +71,7 @@ def item_title(title: str | None) -> str | None:
 
 
 def methods(con: sqlite3.Connection, course_id: int) -> dict[int, Method]:
-    """Each linked or aligned outcome's effective method (course overrides applied, spec §4.2)."""
+    """Each linked or aligned outcome's effective method (course overrides applied, docs/behaviour.md §4.2)."""
     override = con.execute("SELECT method, calculation_int FROM course_calculation_methods WHERE course_id = ?",
                            (course_id,)).fetchone()
     scale = con.execute("SELECT points_possible, mastery_points FROM mastery_scales WHERE course_id = ?",
@@ -98,7 +98,7 @@ def methods(con: sqlite3.Connection, course_id: int) -> dict[int, Method]:
 
 FROM = ("FROM outcome_results r JOIN alignments al ON al.id = r.alignment_id "
         "JOIN outcomes o ON o.id = r.outcome_id")
-MET = f"{VALUE} >= o.mastery_points"  # a result at or above mastery (n_mastery, spec §1.5)
+MET = f"{VALUE} >= o.mastery_points"  # a result at or above mastery (n_mastery, docs/behaviour.md §1.5)
 M = 2**29  # packed keys: ids below 2**29 (checked), epoch seconds below 2**33 (the year 2242)
 GROUPED = (
     "SELECT g.user_id, g.outcome_id, g.n, g.s, g.mx, g.nm, g.sm, g.hmin, g.hmax, g.hm, g.fk, f.title, "
@@ -153,7 +153,7 @@ def rollups(con: sqlite3.Connection, course_id: int, user_ids: Sequence[int] | N
                 score, hide = None, False
             else:
                 score, hide = ruby_round(sm / nm), hm == 1
-        elif n == 1:  # decaying_average / weighted_average (spec §1.3)
+        elif n == 1:  # decaying_average / weighted_average (docs/behaviour.md §1.3)
             score = ruby_round(last)
         else:
             score = ruby_round(last * m.a + ((s - last) / (n - 1)) * m.b)
@@ -163,7 +163,7 @@ def rollups(con: sqlite3.Connection, course_id: int, user_ids: Sequence[int] | N
 
 
 def _decaying(con, where: str, params: dict, meth: dict[int, Method]) -> dict[tuple[int, int], float]:
-    """spec §1.4 over one ascending scan of the outcomes that use the true decaying average."""
+    """docs/behaviour.md §1.4 over one ascending scan of the outcomes that use the true decaying average."""
     rows = con.execute(f"SELECT r.user_id, r.outcome_id, {VALUE} {FROM} WHERE {where} "
                        "ORDER BY r.user_id, r.outcome_id, r.time, r.id", params)
     out = {}

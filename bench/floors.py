@@ -39,7 +39,7 @@ def rollup_page(con: sqlite3.Connection, course_id: int, first: int) -> bytes:
 
 
 def rollup_sorted(con: sqlite3.Connection, course_id: int, first: int, outcome_id: int) -> bytes:
-    """B6: one outcome's scores for every student, sorted DESC (missing last, spec §3.4), then a page."""
+    """B6: one outcome's scores for every student, sorted DESC (missing last, docs/behaviour.md §3.4), then a page."""
     everyone = students(con, course_id)
     sort = rollups(con, course_id, None, [outcome_id])
     scored, missing = [], []
@@ -62,7 +62,7 @@ def compute_all(con: sqlite3.Connection, course_id: int) -> dict:
 
 
 def aggregate(con: sqlite3.Connection, course_id: int) -> bytes:
-    """B4: mean and median over the whole course, from the compute floor (spec §1.8)."""
+    """B4: mean and median over the whole course, from the compute floor (docs/behaviour.md §1.8)."""
     scores = rollups(con, course_id, [u for u, *_ in students(con, course_id)])
     per: dict[int, list[Score]] = {}
     for (_, o), s in scores.items():
@@ -84,7 +84,7 @@ ASSET_TYPES = {"assignment": "Assignment", "quiz": "Quizzes::Quiz", "rubric": "R
 
 
 def contributing(con: sqlite3.Connection, course_id: int, outcome_id: int) -> bytes:
-    """B7: an outcome's published alignments and every student's raw score on them (spec §5.1)."""
+    """B7: an outcome's published alignments and every student's raw score on them (docs/behaviour.md §5.1)."""
     aligned = con.execute(
         "SELECT al.id, a.id, a.name, a.type, a.html_url FROM alignments al JOIN assets a ON a.id = al.asset_id "
         "WHERE al.course_id = ? AND al.outcome_id = ? AND al.deleted = 0 AND a.published = 1 ORDER BY al.id",

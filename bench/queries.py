@@ -1,4 +1,4 @@
-"""The GraphQL documents each workload sends (DESIGN.md §4), and the fields each one needs."""
+"""The GraphQL documents each workload sends (docs/architecture.md §4), and the fields each one needs."""
 
 SCORE_FIELDS = "outcome { id } score count hidePoints title submittedAt"
 

@@ -1,4 +1,4 @@
-"""Benchmark harness (spec/performance.md): floor vs product per workload, same run, same numbers.
+"""Benchmark harness (docs/performance.md): floor vs product per workload, same run, same numbers.
 
     python bench/run.py --scale smoke|full [--only B2,B3] [--json out.json]
 

@@ -1,4 +1,4 @@
-"""Command line (DESIGN.md §6): serve · import · token · export-schema · worker."""
+"""Command line (docs/architecture.md §6): serve · import · token · export-schema · worker."""
 
 from __future__ import annotations
 
@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=int(os.environ.get("OUTCOME_GRAPH_PORT", "8000")))
     s.set_defaults(func=cmd_serve)
 
-    i = sub.add_parser("import", help="import a course bundle (spec/course-bundle.md)")
+    i = sub.add_parser("import", help="import a course bundle (docs/bundle-format.md)")
     i.add_argument("bundle")
     i.add_argument("--database", help=db_help)
     i.set_defaults(func=cmd_import)

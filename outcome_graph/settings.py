@@ -20,7 +20,7 @@ class Settings:
     introspection: bool = True
     run_worker: bool = True  # run the rollup job worker inside `serve`
     worker_poll_seconds: float = 1.0
-    job_delay_seconds: float = 60.0  # spec §5.3: an enqueued recalculation runs a minute later
+    job_delay_seconds: float = 60.0  # docs/behaviour.md §5.3: an enqueued recalculation runs a minute later
     job_lease_seconds: float = 300.0
     job_backoff_seconds: float = 10.0  # a failed job is retried after this x 2**attempts
     job_max_backoff_seconds: float = 3600.0  # ... at most this long, forever: see db/jobs.py
@@ -36,7 +36,7 @@ class Settings:
     max_cost: int = 100_000  # a full page of 100 rollups with 50 outcomes' scores costs about 50,000
     max_representations: int = 1_000  # `_entities` representations in one request
     max_socket_operations: int = 20  # operations running at once on one WebSocket
-    max_page_size: int = 100  # Canvas's maximum per_page (spec §3.6)
+    max_page_size: int = 100  # Canvas's maximum per_page (docs/behaviour.md §3.6)
     response_cache_size: int = 64  # query results kept per process, keyed by data version; 0 disables
     response_cache_bytes: int = 32_000_000  # and their encoded size together
     parse_cache_bytes: int = 64_000_000  # parsed documents kept (text + ~400 bytes a token)

@@ -1,4 +1,4 @@
-"""Dependencies point one way: app -> schema -> resolvers -> db, rollups (DESIGN.md §1, CONVENTIONS.md 2).
+"""Dependencies point one way: app -> schema -> resolvers -> db, rollups (docs/architecture.md §1, docs/conventions.md §2).
 
 Every import counts, read with `ast` without importing anything: module level, inside functions (lazy),
 under `if TYPE_CHECKING:`, relative, and the strings given to `strawberry.lazy(...)`,
@@ -127,7 +127,7 @@ def test_resolvers_use_strawberry_only_for_dataloaders():
 def test_schema_never_imports_app_or_cli_and_runs_no_sql():
     _fail_on([i for i in _internal("outcome_graph.schema") if within(i.target, TOP)]
              + [i for i in _of("outcome_graph.schema") if within(i.target, ["sqlalchemy"])],
-             "schema/ never imports app or cli, and has no SQL (DESIGN.md §1)")
+             "schema/ never imports app or cli, and has no SQL (docs/architecture.md §1)")
 
 
 def test_only_the_entry_points_import_app_and_cli():

@@ -1,6 +1,6 @@
 """The benchmark harness at smoke scale: floor and product agree and SQL-statement gates hold.
 
-Gates only on correctness and statement counts, never on timings (spec/performance.md).
+Gates only on correctness and statement counts, never on timings (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The schema is a committed artifact (CONVENTIONS.md 9): schema.graphql equals the code's SDL, the
+"""The schema is a committed artifact (docs/conventions.md §9): schema.graphql equals the code's SDL, the
 service serves it, and breaking changes to it are declared (scripts/check_schema_breaking.py)."""
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def test_schema_graphql_is_the_exported_schema():
 
 
 def test_schema_graphql_is_a_valid_plain_schema_with_the_design_keys():
-    """Generic tools get a valid schema from it; DESIGN.md §4's entities keep @key(fields: "id")."""
+    """Generic tools get a valid schema from it; docs/architecture.md §4's entities keep @key(fields: "id")."""
     sdl = _committed()
     schema = check.plain_schema(sdl)
     assert {"course", "outcome", "user", "viewer"} <= set(schema.query_type.fields)

@@ -155,7 +155,7 @@ async def results(reader, ids):
 
 
 async def course_overrides(reader, course_ids):
-    """(mastery scale row or None, calculation method row or None) per course (spec §4.2)."""
+    """(mastery scale row or None, calculation method row or None) per course (docs/behaviour.md §4.2)."""
     s, c = m.MasteryScale, m.CourseCalculationMethod
     scales = {r.course_id: r for r in await reader.rows(
         select(s.course_id, s.ratings, s.points_possible, s.mastery_points).where(s.course_id.in_(course_ids)))}

@@ -1,4 +1,4 @@
-"""Course bundles (spec/course-bundle.md): one JSON document checked and turned into table rows.
+"""Course bundles (docs/bundle-format.md): one JSON document checked and turned into table rows.
 
 `parse_bundle` applies every rule of the format and returns plain dicts keyed by the column names
 of `db/models.py`, results as tuples in `RESULT_COLUMNS` order (one tight loop: a million parse
@@ -123,7 +123,7 @@ def load_bundle_file(path: str | PathLike) -> Any:
 
 
 def parse_bundle(doc: object, stored: StoredRefs = StoredRefs()) -> Bundle:
-    """Check a decoded bundle against every rule of spec/course-bundle.md and return its rows."""
+    """Check a decoded bundle against every rule of docs/bundle-format.md and return its rows."""
     return _Parser(doc, stored).parse()
 
 
@@ -280,7 +280,7 @@ def _parse_ts(v: Any) -> tuple[datetime, int] | str:
         naive = _EPOCH + d
     except OverflowError:
         return f"timestamp {_show(v)} is out of range"
-    return naive, d.days * 86400 + d.seconds  # floored: timedelta keeps seconds >= 0 (spec §1.2.5)
+    return naive, d.days * 86400 + d.seconds  # floored: timedelta keeps seconds >= 0 (docs/behaviour.md §1.2 item 5)
 
 
 # -- the parser -----------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ class _Parser:
         if n is not None and type(n) is not int:
             raise BundleError(_p(path, ikey), f"must be an integer or null (got {_show(n)})")
         try:
-            return validate_calculation(method, n)  # spec §1.1: defaults and Canvas's messages
+            return validate_calculation(method, n)  # docs/behaviour.md §1.1: defaults and Canvas's messages
         except CalculationError as e:
             raise BundleError(_p(path, ikey), str(e)) from None
 
@@ -372,7 +372,7 @@ class _Parser:
             self.calc = {"course_id": cid, "method": method, "calculation_int": n}
 
     def _mastery_scale(self, ms: dict) -> dict:
-        """spec §4.2: Canvas's OutcomeProficiency validation."""
+        """docs/behaviour.md §4.2: Canvas's OutcomeProficiency validation."""
         rpath = "course.mastery_scale.ratings"
         if ms.get("ratings") is None:
             raise BundleError(rpath, "required")
@@ -541,10 +541,10 @@ class _Parser:
             pp = _num(o, path, "points_possible", minimum=0)
             mp = _num(o, path, "mastery_points", minimum=0)
             ratings = self._outcome_ratings(o, path)
-            if ratings:  # spec §4.1: both default to the highest rating's points
+            if ratings:  # docs/behaviour.md §4.1: both default to the highest rating's points
                 pp = ratings[0]["points"] if pp is None else pp
                 mp = ratings[0]["points"] if mp is None else mp
-            else:  # spec §4.1: Canvas's default criterion
+            else:  # docs/behaviour.md §4.1: Canvas's default criterion
                 ratings = [{"description": d, "points": p} for d, p in DEFAULT_RATINGS]
                 pp = DEFAULT_POINTS_POSSIBLE if pp is None else pp
                 mp = DEFAULT_MASTERY_POINTS if mp is None else mp
@@ -618,7 +618,7 @@ class _Parser:
 
     def _info(self, oid: int, ms: float | None) -> tuple:
         """What a result needs of its alignment: (outcome, PP, MP, alignment mastery, cache)."""
-        if self.scale is not None:  # spec §4.2: the course scale replaces the outcome's points
+        if self.scale is not None:  # docs/behaviour.md §4.2: the course scale replaces the outcome's points
             pp, mp = self.scale["points_possible"], self.scale["mastery_points"]
         else:
             pp, mp = self.outcome_scoring.get(oid) or self.stored.outcome_scoring.get(oid) or (
@@ -747,7 +747,7 @@ class _Parser:
                     art = "other"
                 elif art not in artifact_types:  # unhashable: TypeError, to _result_error
                     break
-                if percent is None:  # spec §2.2, cached by possible and score per scoring params
+                if percent is None:  # docs/behaviour.md §2.2, cached by possible and score per scoring params
                     pc = al[4]
                     by_score = pc.get(possible)
                     if by_score is None:
@@ -769,7 +769,7 @@ class _Parser:
                     last_uid = uid
                 j = by_alignment.get(aid)
                 if j is not None:
-                    # spec §2.5: the first row keeps its id and other fields and takes the later
+                    # docs/behaviour.md §2.5: the first row keeps its id and other fields and takes the later
                     # score and possible, with their percent (computed above unless given)
                     rows[j] = rows[j][:5] + (score, possible, percent) + rows[j][8:]
                     continue
@@ -779,7 +779,7 @@ class _Parser:
                 elif ass is not None:
                     time = ass[1]
                 else:
-                    time = 0  # spec §1.2 item 5
+                    time = 0  # docs/behaviour.md §1.2 item 5
                 append((rid, cid, uid, oid, aid, score, possible, percent, mastery, hidden, hide,
                         posted, sub, None if ass is None else ass[0], time, title, art, False))
             else:

@@ -1,4 +1,4 @@
-"""The persistent rollup recalculation queue (spec §5.3, DESIGN.md §3): rows, not in-memory tasks.
+"""The persistent rollup recalculation queue (docs/behaviour.md §5.3, docs/architecture.md §3): rows, not in-memory tasks.
 
 Life of a job: QUEUED (due at run_after) -> RUNNING (claimed by one worker with a lease) -> SUCCEEDED, or
 back to QUEUED with exponential backoff after a failure, or FAILED once max_attempts are used up.
@@ -9,7 +9,7 @@ claimed again every `retry_seconds` (the capped back-off, settings.job_max_backo
 succeeds — unless a newer job for the same pair exists, which covers it. `attempts` keeps counting and
 `error` keeps the last failure, so the job reports what is going on.
 At most one QUEUED job exists per (course, user): a new request for the pair postpones the pending one
-instead (spec §5.3's singleton).
+instead (docs/behaviour.md §5.3's singleton).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from outcome_graph.db import models as m
 from outcome_graph.db.engine import writer
 
 QUEUED, RUNNING, SUCCEEDED, FAILED = "queued", "running", "succeeded", "failed"
-DEFAULT_MAX_ATTEMPTS = 3  # spec §5.3: Canvas's rollup jobs get 3 attempts
+DEFAULT_MAX_ATTEMPTS = 3  # docs/behaviour.md §5.3: Canvas's rollup jobs get 3 attempts
 DEFAULT_RETRY_SECONDS = 3600.0  # a FAILED job is tried again this long after its last failure
 LEASE_EXPIRED = "the worker running this job stopped answering (lease expired)"
 MAX_ERROR = 2000
@@ -63,7 +63,7 @@ async def enqueue(conn, course_id: int, user_id: int | None, *, delay: float,
     """Queues a recalculation of one student (or the whole course when user_id is None); returns its id.
 
     Runs in the caller's transaction. A QUEUED job for the same pair is postponed to the new run_after and
-    starts afresh (attempts 0) instead of a second job being added (spec §5.3: the singleton replaces the
+    starts afresh (attempts 0) instead of a second job being added (docs/behaviour.md §5.3: the singleton replaces the
     pending job). A RUNNING one is left alone: it may have read the data before the change, so a new job
     follows it.
     """

@@ -1,4 +1,4 @@
-"""SQLAlchemy models: the whole data model of DESIGN.md §2, one table per concept."""
+"""SQLAlchemy models: the whole data model of docs/architecture.md §2, one table per concept."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ class Course(Base):
 
 
 class MasteryScale(Base):
-    """A course-level mastery scale replacing every outcome's points and ratings (spec §4.2)."""
+    """A course-level mastery scale replacing every outcome's points and ratings (docs/behaviour.md §4.2)."""
 
     __tablename__ = "mastery_scales"
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
@@ -53,7 +53,7 @@ class MasteryScale(Base):
 
 
 class CourseCalculationMethod(Base):
-    """A course-level calculation method replacing every outcome's method (spec §4.2)."""
+    """A course-level calculation method replacing every outcome's method (docs/behaviour.md §4.2)."""
 
     __tablename__ = "course_calculation_methods"
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
@@ -163,7 +163,7 @@ class OutcomeResult(Base):
     posted: Mapped[bool] = mapped_column(Boolean, default=True)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
     assessed_at: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
-    # Whole epoch seconds of submitted_at or assessed_at, 0 when neither (spec §1.2 item 5).
+    # Whole epoch seconds of submitted_at or assessed_at, 0 when neither (docs/behaviour.md §1.2 item 5).
     time: Mapped[int] = mapped_column(BigInteger, default=0)
     title: Mapped[str | None] = mapped_column(Text)
     artifact_type: Mapped[str] = mapped_column(String(24), default="other")
@@ -177,7 +177,7 @@ class OutcomeResult(Base):
 
 
 class OutcomeOrder(Base):
-    """A user's saved Learning Mastery Gradebook outcome order in one course (spec §5.2)."""
+    """A user's saved Learning Mastery Gradebook outcome order in one course (docs/behaviour.md §5.2)."""
 
     __tablename__ = "outcome_orders"
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
@@ -203,7 +203,7 @@ class Rollup(Base):
 
 
 class RollupJob(Base):
-    """A persistent recalculation request (spec §5.3): claimed with a lease, retried with backoff."""
+    """A persistent recalculation request (docs/behaviour.md §5.3): claimed with a lease, retried with backoff."""
 
     __tablename__ = "rollup_jobs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

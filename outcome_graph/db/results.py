@@ -1,4 +1,4 @@
-"""The one result query every rollup path shares (spec §2.4), in the engine's row layout."""
+"""The one result query every rollup path shares (docs/behaviour.md §2.4), in the engine's row layout."""
 
 from __future__ import annotations
 
@@ -19,12 +19,12 @@ ENGINE_COLUMNS = (
 
 
 def muted():
-    """Held back by a manual post policy: never shown to non-graders (spec §2.4)."""
+    """Held back by a manual post policy: never shown to non-graders (docs/behaviour.md §2.4)."""
     return and_(a.post_policy == "manual", r.posted.is_(False))
 
 
 def counted(course_id: int, *, include_hidden: bool = False, include_muted: bool = True):
-    """Results that count: active, on an active alignment, in the course (spec §2.4)."""
+    """Results that count: active, on an active alignment, in the course (docs/behaviour.md §2.4)."""
     conds = [r.course_id == course_id, r.deleted.is_(False), al.deleted.is_(False)]
     if not include_hidden:
         conds.append(r.hidden.is_(False))

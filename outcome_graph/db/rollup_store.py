@@ -86,7 +86,7 @@ async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
 
 
 async def muted_users(conn, course_id: int, user_ids: Sequence[int]) -> set[int]:
-    """Users with results that non-graders may not see yet (manual post policy, spec §2.4)."""
+    """Users with results that non-graders may not see yet (manual post policy, docs/behaviour.md §2.4)."""
     r = m.OutcomeResult
     stmt = joined(select(r.user_id).distinct()).where(counted(course_id), muted(), r.user_id.in_(user_ids))
     return {row[0] for row in await conn.execute(stmt)}

@@ -1,4 +1,4 @@
-"""Effective scoring of every outcome of a course, after the course's overrides (spec §4.2)."""
+"""Effective scoring of every outcome of a course, after the course's overrides (docs/behaviour.md §4.2)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 A change bumps the scoring version of every affected course, so reads compute the now-stale stored
 rollups on the fly (never a stale answer), and queues a full-course recalculation job per course
-(spec §5.3: Canvas recalculates a course after a course outcome's scoring changes).
+(docs/behaviour.md §5.3: Canvas recalculates a course after a course outcome's scoring changes).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class OutcomeChanges:
 
 
 def check_mastery_scale(ratings: Sequence[RatingInput], field: str = "ratings") -> dict:
-    """Canvas's OutcomeProficiency rules (spec §4.2), with its messages; returns the scale's columns."""
+    """Canvas's OutcomeProficiency rules (docs/behaviour.md §4.2), with its messages; returns the scale's columns."""
     if not ratings:
         raise _err(field, "at least one rating is required")
     out, mastery_at = [], None
@@ -104,7 +104,7 @@ def check_mastery_scale(ratings: Sequence[RatingInput], field: str = "ratings") 
 
 
 def _outcome_ratings(ratings: Sequence[RatingInput], field: str) -> list[dict]:
-    """spec §4.1: {description, points}, highest points first."""
+    """docs/behaviour.md §4.1: {description, points}, highest points first."""
     if not ratings:
         raise _err(field, "at least one rating is required")
     out = []
@@ -134,7 +134,7 @@ async def rescore(conn, course_ids: Sequence[int], delay: float) -> list[int]:
 
 async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, changes: OutcomeChanges,
                          delay: float) -> list[int]:
-    """Applies Canvas's rules to an outcome change (spec §1.1, §4.1); returns the recalculation jobs queued."""
+    """Applies Canvas's rules to an outcome change (docs/behaviour.md §1.1, §4.1); returns the recalculation jobs queued."""
     o = m.Outcome
 
     async def work(conn):
@@ -156,7 +156,7 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
             values["title"] = title
         method = changes.calculation_method or row.calculation_method
         if changes.calculation_int is not None or method != row.calculation_method:
-            # spec §1.1: a new method without an int takes the new method's default int
+            # docs/behaviour.md §1.1: a new method without an int takes the new method's default int
             field = "input.calculationInt" if changes.calculation_int is not None else "input.calculationMethod"
             try:
                 values["calculation_method"], values["calculation_int"] = validate_calculation(
@@ -166,7 +166,7 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
         if changes.ratings is not None:
             ratings = _outcome_ratings(changes.ratings, "input.ratings")
             values["ratings"] = ratings
-            values["points_possible"] = ratings[0]["points"]  # spec §4.1: the highest rating's points
+            values["points_possible"] = ratings[0]["points"]  # docs/behaviour.md §4.1: the highest rating's points
         if changes.points_possible is not None:
             values["points_possible"] = _number("input.pointsPossible", changes.points_possible)
         if changes.mastery_points is not None:
@@ -185,7 +185,7 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
 
 async def set_mastery_scale(engine: AsyncEngine, course_id: int, ratings: Sequence[RatingInput] | None,
                             delay: float) -> list[int]:
-    """Sets (or with None removes) the course's mastery scale (spec §4.2); returns the job queued."""
+    """Sets (or with None removes) the course's mastery scale (docs/behaviour.md §4.2); returns the job queued."""
     scale = None if ratings is None else check_mastery_scale(ratings)
     s = m.MasteryScale
 
@@ -201,7 +201,7 @@ async def set_mastery_scale(engine: AsyncEngine, course_id: int, ratings: Sequen
 
 async def set_calculation_method(engine: AsyncEngine, course_id: int, method: str | None, calc_int: int | None,
                                  delay: float) -> list[int]:
-    """Sets (or with a null method removes) the course's calculation method (spec §4.2)."""
+    """Sets (or with a null method removes) the course's calculation method (docs/behaviour.md §4.2)."""
     c = m.CourseCalculationMethod
     if method is None and calc_int is not None:
         raise _err("calculationInt", "a calculation value needs a calculation method")
@@ -223,7 +223,7 @@ async def set_calculation_method(engine: AsyncEngine, course_id: int, method: st
 
 async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int,
                                order: Sequence[tuple[int, int]]) -> None:
-    """Replaces the user's saved outcome order in the course (spec §5.2); the caller gives each outcome once.
+    """Replaces the user's saved outcome order in the course (docs/behaviour.md §5.2); the caller gives each outcome once.
     Every outcome must be linked in the course."""
     oo = m.OutcomeOrder
 

@@ -76,7 +76,7 @@ async def foreign_result(conn, course_id: int):
 
 
 async def merge(conn) -> None:
-    """Writes the staged results (spec §2.5: a (user, alignment) stored under another id keeps that id and takes
+    """Writes the staged results (docs/behaviour.md §2.5: a (user, alignment) stored under another id keeps that id and takes
     the new score, possible and percent)."""
     await conn.exec_driver_sql(
         f"UPDATE outcome_results SET score = s.score, possible = s.possible, percent = s.percent FROM {STAGE} s "

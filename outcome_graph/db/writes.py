@@ -2,7 +2,7 @@
 
 Every write is one transaction through db/retry.py (SQLite: BEGIN IMMEDIATE; PostgreSQL: the course's
 advisory lock first, in db/locks.py's order; retried after a deadlock), re-checks what it references inside
-that transaction, recomputes the affected (user, outcome) stored rollups in it (DESIGN.md §3) and bumps the
+that transaction, recomputes the affected (user, outcome) stored rollups in it (docs/architecture.md §3) and bumps the
 course's data version.
 """
 
@@ -61,7 +61,7 @@ KEPT = {"score": None, "possible": None, "submitted_at": None, "assessed_at": No
 
 
 def epoch_seconds(value: datetime | None) -> int | None:
-    """Whole epoch seconds, floored (spec §1.2 item 5)."""
+    """Whole epoch seconds, floored (docs/behaviour.md §1.2 item 5)."""
     if value is None:
         return None
     d = value - _EPOCH
@@ -97,7 +97,7 @@ async def _scoring(conn, course_id: int, outcome_ids: set[int]) -> dict[int, tup
         select(o.id, o.points_possible, o.mastery_points, ms.course_id.label("scale"),
                ms.points_possible.label("scale_points"), ms.mastery_points.label("scale_mastery"))
         .select_from(o).outerjoin(ms, ms.course_id == course_id).where(o.id.in_(outcome_ids)))
-    # spec §4.2: the course scale replaces every outcome's points
+    # docs/behaviour.md §4.2: the course scale replaces every outcome's points
     return {row.id: (row.scale_points, row.scale_mastery, True) if row.scale is not None
             else (row.points_possible, row.mastery_points, False) for row in rows}
 
@@ -109,14 +109,14 @@ def derived_mastery(percent: float | None, points_possible: float | None, master
     points = points_possible if points_possible and points_possible > 0 else mastery_points
     if not points or points <= 0:
         return None
-    return percent * points >= mastery_points - MASTERY_EPSILON  # spec §1.2 item 4: percent x PP (or MP)
+    return percent * points >= mastery_points - MASTERY_EPSILON  # docs/behaviour.md §1.2 item 4: percent x PP (or MP)
 
 
 async def record_results(engine: AsyncEngine, course_id: int, items: Sequence[ResultInput],
                          may_grade: MayGrade = None) -> list:
     """Upserts results by (user, alignment) and returns their rows (db.batch.RESULT), one per item.
 
-    A (user, alignment) already stored keeps its id and takes the new values (spec §2.5); a deleted one is
+    A (user, alignment) already stored keeps its id and takes the new values (docs/behaviour.md §2.5); a deleted one is
     revived. New rows take their ids from the database (models.SERVICE_ID_BASE and up), which no source
     id reaches. may_grade: the access policy's answer, from a student's sections, whether the writer grades them.
     """
@@ -173,7 +173,7 @@ async def _record(conn, course_id: int, items: Sequence[ResultInput], may_grade:
             percent, mastery = old["percent"], old["mastery"]
         else:
             percent = item.percent
-            if percent is None:  # spec §2.2
+            if percent is None:  # docs/behaviour.md §2.2
                 percent = compute_percent(kept["score"], kept["possible"], points_possible=pp, mastery_points=mp,
                                           alignment_mastery=al.mastery_score, course_scale=course_scale)
             mastery = derived_mastery(percent, pp, mp)
@@ -220,7 +220,7 @@ async def _course_results(conn, course_id: int, result_ids: Sequence[int], *, in
 
 async def set_results_hidden(engine: AsyncEngine, course_id: int, result_ids: Sequence[int], hidden: bool,
                              may_grade: MayGrade = None) -> list:
-    """Hides results from (or shows them in) rollups and the gradebook (spec §2.4); returns their rows."""
+    """Hides results from (or shows them in) rollups and the gradebook (docs/behaviour.md §2.4); returns their rows."""
     async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         found = await _course_results(conn, course_id, result_ids, include_deleted=False, may_grade=may_grade,
@@ -235,7 +235,7 @@ async def set_results_hidden(engine: AsyncEngine, course_id: int, result_ids: Se
 
 async def delete_results(engine: AsyncEngine, course_id: int, result_ids: Sequence[int],
                          may_grade: MayGrade = None) -> list[int]:
-    """Soft-deletes results (spec §2.4: deleted results never count); deleting twice is not an error."""
+    """Soft-deletes results (docs/behaviour.md §2.4: deleted results never count); deleting twice is not an error."""
     async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         found = await _course_results(conn, course_id, result_ids, include_deleted=True, may_grade=may_grade,

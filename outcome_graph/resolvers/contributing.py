@@ -1,4 +1,4 @@
-"""Course.contributingScores: an outcome's alignments and each student's raw score on them (spec §5.1)."""
+"""Course.contributingScores: an outcome's alignments and each student's raw score on them (docs/behaviour.md §5.1)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ ASSIGNMENT_TYPES = ("assignment", "quiz")  # a classic quiz is an assignment in 
 
 @dataclass
 class ContributingAlignment:
-    alignment_id: str  # D_<alignment id> direct, I_<quiz id> indirect (spec §5.1)
+    alignment_id: str  # D_<alignment id> direct, I_<quiz id> indirect (docs/behaviour.md §5.1)
     alignment_row_id: int
     asset: object
 
@@ -29,7 +29,7 @@ class ContributingAlignment:
 @dataclass
 class Contributing:
     outcome_id: int
-    alignments: list[ContributingAlignment]  # de-duplicated by alignment_id (spec §5.1)
+    alignments: list[ContributingAlignment]  # de-duplicated by alignment_id (docs/behaviour.md §5.1)
     scores: list  # rows: user_id, alignment_id, score, submitted_or_assessed_at (naive UTC, text on SQLite)
     labels: dict[int, str]  # alignment row id -> the listed alignment_id its results count under
 
@@ -51,9 +51,9 @@ async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_as
             continue
         if not show_unpublished_assignments and not asset.published:
             continue
-        # Quizzes count through their assignment: Canvas's indirect alignments (spec §5.1).
+        # Quizzes count through their assignment: Canvas's indirect alignments (docs/behaviour.md §5.1).
         prefix = f"I_{asset.id}" if asset.type == "quiz" else f"D_{row.id}"
-        if prefix not in labels.values():  # a quiz aligned through two banks is listed once (spec §5.1 union)
+        if prefix not in labels.values():  # a quiz aligned through two banks is listed once (docs/behaviour.md §5.1 union)
             alignments.append(ContributingAlignment(prefix, row.id, asset))
         labels[row.id] = prefix
     scores = []

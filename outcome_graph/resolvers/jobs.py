@@ -1,4 +1,4 @@
-"""Rollup jobs through the API: enqueue (spec §5.3) and watch; who sees a job is access.visible_job's to say."""
+"""Rollup jobs through the API: enqueue (docs/behaviour.md §5.3) and watch; who sees a job is access.visible_job's to say."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from outcome_graph.resolvers.access import require_grader, visible_job
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.users import resolve_user_ids
 
-INVALID_COURSE_OR_STUDENT = "Invalid course or student"  # spec §5.3
-ENQUEUE_STATES = frozenset({"active", "invited"})  # spec §5.3: not deleted, concluded or inactive
+INVALID_COURSE_OR_STUDENT = "Invalid course or student"  # docs/behaviour.md §5.3
+ENQUEUE_STATES = frozenset({"active", "invited"})  # docs/behaviour.md §5.3: not deleted, concluded or inactive
 WATCH_INTERVAL = 0.5
 TERMINAL = frozenset({jobs.SUCCEEDED, jobs.FAILED})
 # What a watcher is told about: a change of any of these.
@@ -22,7 +22,7 @@ WATCHED = ("state", "progress", "run_after", "attempts", "error", "finished_at")
 
 
 async def _student(ctx, access, course_id: int, raw_user_id: Any) -> int:
-    """An active student of the course the grader sees, else NOT_FOUND (spec §5.3)."""
+    """An active student of the course the grader sees, else NOT_FOUND (docs/behaviour.md §5.3)."""
     [user_id] = await resolve_user_ids(ctx, [raw_user_id], "userId")
     sections = {e.section_id for e in await ctx.loaders.enrollments_by_course.load(course_id)
                 if e.user_id == user_id and e.role == "student" and e.state in ENQUEUE_STATES}

@@ -1,4 +1,4 @@
-"""The course's outcome tree: which outcomes, in which order, under which groups (spec §3.5, §5.2)."""
+"""The course's outcome tree: which outcomes, in which order, under which groups (docs/behaviour.md §3.5, §5.2)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ GROUP_NOT_IN_COURSE = Mistake(NotFound, "outcomeGroupId", "outcomeGroupId: no ou
 
 
 async def ordered_links(ctx, course_id: int) -> list:
-    """The course's outcome links in the viewer's saved order, else link order (spec §5.2)."""
+    """The course's outcome links in the viewer's saved order, else link order (docs/behaviour.md §5.2)."""
     links = await ctx.loaders.links_by_course.load(course_id)
     viewer = ctx.viewer
     if viewer is None or viewer.user_id is None:
@@ -34,7 +34,7 @@ async def ordered_links(ctx, course_id: int) -> list:
 
 async def select_outcome_ids(ctx, course_id: int, outcome_ids: list[int] | None,
                              group_id: int | None, *, ordered: bool = True) -> list[int]:
-    """Selected outcome ids, validated in Canvas's order (spec §3.5); in display order when `ordered`."""
+    """Selected outcome ids, validated in Canvas's order (docs/behaviour.md §3.5); in display order when `ordered`."""
     if outcome_ids is not None and group_id is not None:
         raise BOTH_FILTERS()
     links = await (ordered_links(ctx, course_id) if ordered else ctx.loaders.links_by_course.load(course_id))
@@ -63,7 +63,7 @@ async def outcome_link(ctx, outcome_id: int, course_id: int | None):
 
 
 async def outcome_path(ctx, title: str, link) -> list[str]:
-    """Group titles from below the root group down to the outcome, then its title (spec §3.5)."""
+    """Group titles from below the root group down to the outcome, then its title (docs/behaviour.md §3.5)."""
     if link is None or link.group_id is None:
         return [title]
     groups = {g.id: g for g in await ctx.loaders.groups_by_course.load(link.course_id)}
@@ -87,7 +87,7 @@ async def outcome_alignments(ctx, outcome_id: int, course_id: int | None) -> lis
 
 @dataclass(frozen=True, slots=True)
 class Effective:
-    """An outcome's scoring as a course applies it: the course's scale and method win (spec §4.2)."""
+    """An outcome's scoring as a course applies it: the course's scale and method win (docs/behaviour.md §4.2)."""
 
     points_possible: float | None
     mastery_points: float | None

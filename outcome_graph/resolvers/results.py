@@ -1,4 +1,4 @@
-"""Course.outcomeResults: the visible results of the selected students and outcomes, paged (spec §2.4, §2.6)."""
+"""Course.outcomeResults: the visible results of the selected students and outcomes, paged (docs/behaviour.md §2.4, §2.6)."""
 
 from __future__ import annotations
 
@@ -67,7 +67,7 @@ async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, ou
     access = await course_access(ctx, course_id)
     if include_hidden and not access.sees_hidden:
         raise HIDDEN_FOR_GRADERS()
-    await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
+    await requested_users(ctx, access, user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
     request = page_request("result", ctx.settings.max_page_size, first=first, after=after, last=last, before=before)
     outcomes = await _outcome_filter(ctx, course_id, outcome_ids, outcome_group_id)
     students = await _student_filter(ctx, access, user_ids, section_id)

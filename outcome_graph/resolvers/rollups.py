@@ -1,4 +1,4 @@
-"""Course.outcomeRollups and its aggregates: selection, exclusions, sorting and paging (spec §3, §1.8, §4.4)."""
+"""Course.outcomeRollups and its aggregates: selection, exclusions, sorting and paging (docs/behaviour.md §3, §1.8, §4.4)."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_
 async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id,
                              exclude) -> Selection:
     access = await course_access(ctx, course_id)
-    await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
+    await requested_users(ctx, access, user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
     outcomes = await select_outcome_ids(
         ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
         None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"))
@@ -139,7 +139,7 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, re
     if (request.after is not None and after is None) or (request.before is not None and before is None):
         raise BadUserInput("the cursor's student no longer exists: start again from the first page",
                            argument="after" if after is None and request.after is not None else "before")
-    if sort_by == "outcome":  # missing scores last in both directions (spec §3.4)
+    if sort_by == "outcome":  # missing scores last in both directions (docs/behaviour.md §3.4)
         scored = sorted((u for u in keys if not keys[u][0]), key=keys.__getitem__, reverse=desc)
         missing = sorted((u for u in keys if keys[u][0]), key=keys.__getitem__, reverse=desc)
         return scored + missing, keys
@@ -177,7 +177,7 @@ async def _check_sort_outcome(ctx, course_id: int, sort_outcome: int, outcome_id
 async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id, exclude,
                        sort_by, sort_outcome_id, sort_order, first: int | None, after: str | None,
                        last: int | None = None, before: str | None = None) -> tuple[Page, Selection]:
-    await requested_users(ctx, await course_access(ctx, course_id), user_ids)  # spec §3.9: permissions, then sort
+    await requested_users(ctx, await course_access(ctx, course_id), user_ids)  # docs/behaviour.md §3.9: permissions, then sort
     sort, sort_outcome = _parse_sort(sort_by, sort_outcome_id)
     desc = sort_order is not None and (sort_order.value if hasattr(sort_order, "value") else sort_order) == "desc"
     kind = f"rollup:{sort or 'id'}:{'desc' if desc else 'asc'}"
@@ -205,7 +205,7 @@ async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids
 
 async def aggregate_rollups(ctx, course_id: int, *, stat, user_ids, section_id, outcome_ids, outcome_group_id,
                             exclude) -> list[tuple[int, RollupScore]]:
-    """One course-level score per outcome over the selected students (spec §1.8)."""
+    """One course-level score per outcome over the selected students (docs/behaviour.md §1.8)."""
     sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
                                    outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
     name = stat.value if hasattr(stat, "value") else (stat or "mean")

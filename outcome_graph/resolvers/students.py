@@ -1,4 +1,4 @@
-"""Which students a request is about (spec §3.1, §3.9, §6), checked in Canvas's order."""
+"""Which students a request is about (docs/behaviour.md §3.1, §3.9, §6), checked in Canvas's order."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
 
 async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None) -> list[int] | None:
     """user_ids resolved, then the policy's permission step; runs before the sort, outcome and user checks
-    (spec §3.9 order); memoised, so callers may repeat it."""
+    (docs/behaviour.md §3.9 order); memoised, so callers may repeat it."""
     if user_ids is None:
         access.check_user_ids(None)
         return None
@@ -56,7 +56,7 @@ async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None)
 
 async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
                           section_id: str | None) -> Students:
-    """The students of the course a request may read, per user_ids or section_id (spec §3.1)."""
+    """The students of the course a request may read, per user_ids or section_id (docs/behaviour.md §3.1)."""
     wanted = await requested_users(ctx, access, user_ids)
     if user_ids is not None and section_id is not None:
         raise BOTH_USER_FILTERS()
@@ -90,7 +90,7 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
 
 
 def apply_enrollment_exclusions(students: Students, exclude: set[str]) -> Students:
-    """Each exclusion drops students none of whose enrollments in scope is outside its state (spec §3.1)."""
+    """Each exclusion drops students none of whose enrollments in scope is outside its state (docs/behaviour.md §3.1)."""
     ids = students.ids
     for name, state in ((CONCLUDED_ENROLLMENTS, "completed"), (INACTIVE_ENROLLMENTS, "inactive")):
         if name in exclude:

@@ -4,7 +4,7 @@ A gateway resolves `users { outcomeResults(courseId: 1) }` as one `_entities` ca
 representations. Each page keeps Course.outcomeResults' checks (in its order), visibility rules, order and
 cursors (resolvers/results.py), but the pages of one batch come from one statement: ROW_NUMBER() OVER
 (PARTITION BY user) cuts each user's page, COUNT(*) OVER (PARTITION BY user) gives its totalCount
-(CONVENTIONS 5, never a LIMIT inside a batch).
+(docs/conventions.md §5, never a LIMIT inside a batch).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ async def _checked(ctx, key: UserResultsKey) -> _Group | None:
     if key.include_hidden and not access.sees_hidden:
         raise HIDDEN_FOR_GRADERS()
     user_ids = [str(key.user_id)]
-    await requested_users(ctx, access, user_ids)  # permissions before the other checks (spec §3.9 order)
+    await requested_users(ctx, access, user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
     request = page_request("result", ctx.settings.max_page_size, first=key.first, after=key.after, last=key.last,
                            before=key.before)
     outcomes = await select_outcome_ids(ctx, key.course_id, parse_ids(key.outcome_ids, "outcomeIds"), None)

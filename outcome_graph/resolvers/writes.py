@@ -108,7 +108,7 @@ def result_input(path: str, x: Any) -> ResultInput:
 
 
 async def record_outcome_results(ctx, raw_course_id: Any, results: list) -> list:
-    """recordOutcomeResults: graders and admins; all results or none (spec §2.2, §2.5)."""
+    """recordOutcomeResults: graders and admins; all results or none (docs/behaviour.md §2.2, §2.5)."""
     course_id = parse_id(raw_course_id, "courseId")
     access = await require_grader(ctx, course_id)
     if len(results) > MAX_RESULTS:
@@ -144,7 +144,7 @@ async def delete_outcome_results(ctx, raw_course_id: Any, raw_ids: list) -> list
 
 
 async def assign_outcome_order(ctx, raw_course_id: Any, order: list) -> tuple[int, list]:
-    """assignOutcomeOrder (spec §5.2): replaces the viewer's order; returns (course id, outcome rows in order)."""
+    """assignOutcomeOrder (docs/behaviour.md §5.2): replaces the viewer's order; returns (course id, outcome rows in order)."""
     course_id = parse_id(raw_course_id, "courseId")
     access = await require_grader(ctx, course_id)
     if access.user_id is None:
@@ -194,7 +194,7 @@ async def _require_all_taught(ctx, outcome_id: int) -> None:
 
 
 async def update_outcome(ctx, raw_course_id: Any, raw_outcome_id: Any, x: Any):
-    """updateOutcome: Canvas's method/int rules (spec §1.1); returns (course id, the outcome row)."""
+    """updateOutcome: Canvas's method/int rules (docs/behaviour.md §1.1); returns (course id, the outcome row)."""
     course_id = parse_id(raw_course_id, "courseId")
     await require_teacher(ctx, course_id)
     outcome_id = parse_id(raw_outcome_id, "outcomeId")

@@ -1,4 +1,4 @@
-"""The pure rollup calculation engine (Canvas outcome results, spec §1, §2.2, §3.7, §4)."""
+"""The pure rollup calculation engine (Canvas outcome results, docs/behaviour.md §1, §2.2, §3.7, §4)."""
 
 from .aggregate import aggregate
 from .engine import rollup

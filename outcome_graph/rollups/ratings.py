@@ -1,10 +1,10 @@
-"""Rating buckets, rating percents and default rating mastery/colours (spec §3.7, §4)."""
+"""Rating buckets, rating percents and default rating mastery/colours (docs/behaviour.md §3.7, §4)."""
 
 from collections.abc import Iterable, Sequence
 
 from .rounding import ruby_round_int
 
-# spec §4.1: the outcome-level default criterion, ratings points descending.
+# docs/behaviour.md §4.1: the outcome-level default criterion, ratings points descending.
 DEFAULT_RATINGS: tuple[tuple[str, float], ...] = (
     ("Exceeds Expectations", 5.0),
     ("Meets Expectations", 3.0),
@@ -13,7 +13,7 @@ DEFAULT_RATINGS: tuple[tuple[str, float], ...] = (
 DEFAULT_POINTS_POSSIBLE = 5.0
 DEFAULT_MASTERY_POINTS = 3.0
 
-# spec §4.2: the default mastery scale (description, points, mastery, colour), current colours.
+# docs/behaviour.md §4.2: the default mastery scale (description, points, mastery, colour), current colours.
 DEFAULT_MASTERY_SCALE: tuple[tuple[str, float, bool, str], ...] = (
     ("Exceeds Mastery", 4.0, False, "0374B5"),
     ("Mastery", 3.0, True, "0B874B"),
@@ -22,7 +22,7 @@ DEFAULT_MASTERY_SCALE: tuple[tuple[str, float, bool, str], ...] = (
     ("No Evidence", 0.0, False, "E0061F"),
 )
 
-# spec §3.7: default palettes by rating count, highest rating first; (mastery at 1, otherwise).
+# docs/behaviour.md §3.7: default palettes by rating count, highest rating first; (mastery at 1, otherwise).
 _PALETTES = {
     1: (("03893D",), ("03893D",)),
     2: (("03893D", "555555"), ("03893D", "555555")),
@@ -34,7 +34,7 @@ _PALETTES = {
 
 
 def rating_bucket(score: float | None, rating_points: Sequence[float]) -> int | None:
-    """spec §4.4: index of the first rating (points descending) whose points <= score."""
+    """docs/behaviour.md §4.4: index of the first rating (points descending) whose points <= score."""
     if score is None:
         return None
     for i, points in enumerate(rating_points):
@@ -44,7 +44,7 @@ def rating_bucket(score: float | None, rating_points: Sequence[float]) -> int | 
 
 
 def rating_percents(scores: Iterable[float | None], rating_points: Sequence[float]) -> list[int]:
-    """spec §4.4: share of bucketed scores per rating, each rounded like Ruby's Float#round."""
+    """docs/behaviour.md §4.4: share of bucketed scores per rating, each rounded like Ruby's Float#round."""
     counts = [0] * len(rating_points)
     for score in scores:
         i = rating_bucket(score, rating_points)
@@ -83,7 +83,7 @@ def default_colours(n: int, mastery: int | None) -> tuple[str | None, ...]:
 def rating_defaults(
     rating_points: Sequence[float], mastery_points: float | None
 ) -> list[tuple[bool, str | None]]:
-    """spec §3.7 add_defaults: (mastery flag, default colour or None) for each rating."""
+    """docs/behaviour.md §3.7 add_defaults: (mastery flag, default colour or None) for each rating."""
     mastery = _canvas_mastery_index(rating_points, mastery_points)
     palette = default_colours(len(rating_points), mastery)
     return [(i == mastery, palette[i]) for i in range(len(rating_points))]

@@ -1,8 +1,8 @@
-"""Ruby-compatible rounding, because Canvas rounds with Ruby's Float#round (spec §11.1)."""
+"""Ruby-compatible rounding, because Canvas rounds with Ruby's Float#round (docs/behaviour.md §11.1)."""
 
 from math import floor as _floor
 
-# spec §11.1: Ruby's round_half_up on x * 10**nd (C round(), ties away from zero), then a
+# docs/behaviour.md §11.1: Ruby's round_half_up on x * 10**nd (C round(), ties away from zero), then a
 # correction step, then a division by 10**nd. Ruby leaves a float unchanged when it has no
 # digits at that precision (float_round_overflow: binexp >= 4 * (17 - nd)); for nd <= 14
 # that is |x| >= 2 ** (4 * (17 - nd) - 1). Beyond 14 digits Ruby switches to rationals.
@@ -26,17 +26,17 @@ def ruby_round(x: float, nd: int = 2) -> float:
     if not x < _LIMIT[nd]:  # NaN, +inf and floats without digits at nd: unchanged (Ruby)
         return x
     if nd == 0:
-        return _half_away(x)  # spec §11.1: `if (s == 1.0) return f;`
+        return _half_away(x)  # docs/behaviour.md §11.1: `if (s == 1.0) return f;`
     s = _SCALE[nd]
     xs = x * s
     f = float(_floor(xs))  # C round(): ties away from zero (inlined _half_away, hot path)
     if xs - f >= 0.5:
         f += 1.0
-    if (f + 0.5) / s <= x:  # spec §11.1: bump when the half above is still <= x
+    if (f + 0.5) / s <= x:  # docs/behaviour.md §11.1: bump when the half above is still <= x
         f += 1.0
     return f / s
 
 
 def ruby_round_int(x: float) -> int:
-    """Ruby's Float#round with no digits (an Integer), used for rating percents (spec §4.4)."""
+    """Ruby's Float#round with no digits (an Integer), used for rating percents (docs/behaviour.md §4.4)."""
     return int(ruby_round(x, 0))

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 # One result row as the DB layer hands it over (a plain tuple, for speed), in this order:
 # (result_id, score, percent, possible, time, timestamp, hide_points, title, is_quiz, association_id)
-# time = whole epoch seconds of submitted_at or assessed_at, 0 when neither (spec §1.2 item 5).
+# time = whole epoch seconds of submitted_at or assessed_at, 0 when neither (docs/behaviour.md §1.2 item 5).
 ResultTuple = tuple
 
 # Field positions in a stream row: (user_id, outcome_id, *ResultTuple).
@@ -14,7 +14,7 @@ TIME, TIMESTAMP, HIDE_POINTS, TITLE, IS_QUIZ, ASSOCIATION = 6, 7, 8, 9, 10, 11
 
 @dataclass(frozen=True, slots=True)
 class RollupScore:
-    """One student's (or the course's) score for one outcome, as Canvas reports it (spec §1.7)."""
+    """One student's (or the course's) score for one outcome, as Canvas reports it (docs/behaviour.md §1.7)."""
 
     score: float | None
     count: int
@@ -24,7 +24,7 @@ class RollupScore:
 
 
 def item_title(title: str | None) -> str | None:
-    """The assessed item's name from a LOR title "Student, Item" (Ruby split(", ")[1], spec §1.7)."""
+    """The assessed item's name from a LOR title "Student, Item" (Ruby split(", ")[1], docs/behaviour.md §1.7)."""
     if title is None:
         return None
     parts = title.split(", ", 2)

@@ -1,4 +1,4 @@
-"""Effective scoring of an outcome and the per-result score scale (spec §1.2 item 4, §4.2)."""
+"""Effective scoring of an outcome and the per-result score scale (docs/behaviour.md §1.2 item 4, §4.2)."""
 
 from dataclasses import dataclass
 from operator import itemgetter
@@ -6,7 +6,7 @@ from operator import itemgetter
 from .score import ASSOCIATION, IS_QUIZ, PERCENT, POSSIBLE, RESULT_ID
 from .validation import stored_calculation
 
-# spec §1.2 item 4: quiz results are pooled per association only for these methods.
+# docs/behaviour.md §1.2 item 4: quiz results are pooled per association only for these methods.
 POOLED_METHODS = frozenset(
     {"decaying_average", "weighted_average", "standard_decaying_average", "latest", "average"}
 )
@@ -14,7 +14,7 @@ POOLED_METHODS = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
-    """How one outcome is rolled up in one course, after course overrides (spec §4.2)."""
+    """How one outcome is rolled up in one course, after course overrides (docs/behaviour.md §4.2)."""
 
     method: str
     calc_int: int | None
@@ -32,9 +32,9 @@ def resolve_scoring(
     course_method: tuple[str, int | None] | None = None,
 ) -> Scoring:
     """Pick the outcome's or the course's settings, as Canvas's mastery_scale_opts does."""
-    if course_method is not None:  # spec §4.2: the course's resolved method replaces the outcome's
+    if course_method is not None:  # docs/behaviour.md §4.2: the course's resolved method replaces the outcome's
         method, calc_int = course_method
-    if course_scale is not None:  # spec §4.2: the course scale's points and mastery replace them
+    if course_scale is not None:  # docs/behaviour.md §4.2: the course scale's points and mastery replace them
         points_possible, mastery_points = course_scale
     method, calc_int = stored_calculation(method, calc_int)
     return Scoring(
@@ -46,7 +46,7 @@ def resolve_scoring(
 
 
 def scale_factor(scoring: Scoring) -> float | None:
-    """What a percent is multiplied by: PP, or MP when PP <= 0 or null (spec §1.2 item 4)."""
+    """What a percent is multiplied by: PP, or MP when PP <= 0 or null (docs/behaviour.md §1.2 item 4)."""
     pp, mp = scoring.points_possible, scoring.mastery_points
     if pp is not None and pp > 0:
         return float(pp)
@@ -55,7 +55,7 @@ def scale_factor(scoring: Scoring) -> float | None:
 
 
 def scaled_scores(scores: list, percents: list, factor: float | None) -> list:
-    """Per-result scores on the outcome's scale, so results of any size compare (spec §1.2 item 4)."""
+    """Per-result scores on the outcome's scale, so results of any size compare (docs/behaviour.md §1.2 item 4)."""
     if factor is None:
         return scores
     nulls = percents.count(None)
@@ -70,13 +70,13 @@ _BY_RESULT_ID = itemgetter(RESULT_ID)
 
 
 def pool_quizzes(rows: list, vals: list, factor: float) -> list:
-    """Replace each quiz result by its association's possible-weighted mean (spec §1.2 item 4)."""
+    """Replace each quiz result by its association's possible-weighted mean (docs/behaviour.md §1.2 item 4)."""
     sums: dict = {}
     # Canvas adds in query order (result id) with plain +=, starting from 0.0.
     for row in sorted(rows, key=_BY_RESULT_ID):
         possible, percent = row[POSSIBLE], row[PERCENT]
         if not row[IS_QUIZ] or possible is None or percent is None:
-            continue  # spec §1.2 item 4: a null possible is skipped (a null percent too: data error)
+            continue  # docs/behaviour.md §1.2 item 4: a null possible is skipped (a null percent too: data error)
         acc = sums.get(row[ASSOCIATION])
         if acc is None:
             acc = sums[row[ASSOCIATION]] = [0.0, 0.0]
@@ -86,6 +86,6 @@ def pool_quizzes(rows: list, vals: list, factor: float) -> list:
     for i, row in enumerate(rows):
         if row[IS_QUIZ]:
             acc = sums.get(row[ASSOCIATION])
-            # spec §1.2 item 4: (weighted / total) x factor; empty sums give a null score.
+            # docs/behaviour.md §1.2 item 4: (weighted / total) x factor; empty sums give a null score.
             out[i] = (acc[1] / acc[0]) * factor if acc is not None and acc[0] != 0 else None
     return out

@@ -26,7 +26,7 @@ def rollup_stream(
         g = list(group)
         if g[0][USER] == g[-1][USER]:
             rs = kernel(g, kp)
-            if rs is not None:  # spec §1.2 item 2: no entry when every score is null
+            if rs is not None:  # docs/behaviour.md §1.2 item 2: no entry when every score is null
                 yield g[0][USER], outcome_id, rs
             continue
         for user_id, part in groupby(g, _USER):

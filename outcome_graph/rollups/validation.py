@@ -1,6 +1,6 @@
 """Calculation method names and their parameter rules, so bad input fails with Canvas's words."""
 
-# spec §1.1: Canvas's seven stored names; decaying_average and weighted_average are the
+# docs/behaviour.md §1.1: Canvas's seven stored names; decaying_average and weighted_average are the
 # weighted formula (§1.3), standard_decaying_average the true decaying average (§1.4).
 METHODS: tuple[str, ...] = (
     "decaying_average",
@@ -12,7 +12,7 @@ METHODS: tuple[str, ...] = (
     "average",
 )
 
-# spec §1.1: legal calculation_int range and default per method; absent = takes no int.
+# docs/behaviour.md §1.1: legal calculation_int range and default per method; absent = takes no int.
 INT_RANGES: dict[str, tuple[int, int]] = {
     "decaying_average": (1, 99),
     "weighted_average": (1, 99),
@@ -34,7 +34,7 @@ class CalculationError(ValueError):
 
 
 def check_method(method: str | None) -> str:
-    """Normalise a method name, since a null method means highest (spec §1.1)."""
+    """Normalise a method name, since a null method means highest (docs/behaviour.md §1.1)."""
     if method is None:
         return "highest"
     if method not in METHODS:
@@ -43,7 +43,7 @@ def check_method(method: str | None) -> str:
 
 
 def validate_calculation(method: str | None, calc_int: int | None) -> tuple[str, int | None]:
-    """Check a method and int as Canvas does on save (spec §1.1), filling in the default int."""
+    """Check a method and int as Canvas does on save (docs/behaviour.md §1.1), filling in the default int."""
     method = check_method(method)
     bounds = INT_RANGES.get(method)
     if bounds is None:
@@ -62,10 +62,10 @@ def validate_calculation(method: str | None, calc_int: int | None) -> tuple[str,
 
 
 def stored_calculation(method: str | None, calc_int: int | None) -> tuple[str, int | None]:
-    """Normalise already-stored settings leniently, as Canvas's calculator does (spec §1.1)."""
+    """Normalise already-stored settings leniently, as Canvas's calculator does (docs/behaviour.md §1.1)."""
     method = check_method(method)
     if method not in INT_RANGES:
-        return method, None  # spec §1.1: highest/latest/average ignore any stored int
+        return method, None  # docs/behaviour.md §1.1: highest/latest/average ignore any stored int
     if calc_int is None:
-        return method, DEFAULT_INTS[method]  # spec §1.1: the calculator uses 65 (n_mastery: 5)
+        return method, DEFAULT_INTS[method]  # docs/behaviour.md §1.1: the calculator uses 65 (n_mastery: 5)
     return method, int(calc_int)

@@ -1,4 +1,4 @@
-"""ContributingScores: what each alignment contributed to an outcome, per student (spec §5.1)."""
+"""ContributingScores: what each alignment contributed to an outcome, per student (docs/behaviour.md §5.1)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class ContributingScore:
                     "groups a quiz's alignments through its question banks (see alignment).")
     score: Optional[float] = strawberry.field(description="The result's raw score (not rescaled).")
     submitted_or_assessed_at: Optional[datetime] = strawberry.field(description="When it was submitted or assessed.")
-    # A plain attribute, not a resolver: one per score of every student (CONVENTIONS speed habits).
+    # A plain attribute, not a resolver: one per score of every student (docs/conventions.md §13).
     user_id: strawberry.ID = strawberry.field(description="The student's id.")
     _user_id: strawberry.Private[int]
     _alignment_row_id: strawberry.Private[int]

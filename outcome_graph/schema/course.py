@@ -87,7 +87,7 @@ class Course:
         return [OutcomeGroup.from_row(g) for g in await info.context.loaders.groups_by_course.load(self.course_id)]
 
     @strawberry.field(description="Visible outcome results of the selected students and outcomes, ordered by "
-                                  "student sortable name, student id, outcome id, result id (spec §2.4). "
+                                  "student sortable name, student id, outcome id, result id (docs/behaviour.md §2.4). "
                                   "Non-graders must pass userIds they may read (themself, or observed students). Relay paging: "
                                   "`first` (default 10) after `after`, or `last` before `before`.")
     async def outcome_results(
@@ -109,7 +109,7 @@ class Course:
 
     @strawberry.field(description="Mastery rollups per student (Canvas outcome_rollups), paged over students. "
                                   "Without sortBy students come by id; STUDENT sorts by sortable name; OUTCOME "
-                                  "by sortOutcomeId's score, missing scores last in both directions (spec §3.4). Relay "
+                                  "by sortOutcomeId's score, missing scores last in both directions (docs/behaviour.md §3.4). Relay "
                                   "paging: `first` (default 10) after `after`, or `last` before `before`.")
     async def outcome_rollups(
         self, info: strawberry.Info,
@@ -138,7 +138,7 @@ class Course:
                                 _selection=sel)
 
     @strawberry.field(description="Course-level mean (rounded like Canvas) or median (not rounded) of the "
-                                  "selected students' rollups, per outcome (spec §1.8).")
+                                  "selected students' rollups, per outcome (docs/behaviour.md §1.8).")
     async def outcome_rollup_aggregate(
         self, info: strawberry.Info,
         stat: Optional[AggregateStat] = AggregateStat.MEAN,
@@ -156,7 +156,7 @@ class Course:
                             _course_id=self.course_id)
 
     @strawberry.field(description="Per outcome, how many of the selected students' rollups fall in each rating, "
-                                  "with their ids (spec §5.4). Graders only.")
+                                  "with their ids (docs/behaviour.md §5.4). Graders only.")
     async def mastery_distribution(
         self, info: strawberry.Info,
         user_ids: Optional[list[strawberry.ID]] = None,
@@ -172,7 +172,7 @@ class Course:
         return await mastery_distributions(info, sel, add_defaults)
 
     @strawberry.field(description="An outcome's alignments in this course and each selected student's raw score "
-                                  "on them (Canvas contributing_scores, spec §5.1). Graders only.")
+                                  "on them (Canvas contributing_scores, docs/behaviour.md §5.1). Graders only.")
     async def contributing_scores(
         self, info: strawberry.Info,
         outcome_id: strawberry.ID,

@@ -1,4 +1,4 @@
-"""GraphQL enums of the contract (DESIGN.md §4)."""
+"""GraphQL enums of the contract (docs/architecture.md §4)."""
 
 from enum import Enum
 
@@ -7,7 +7,7 @@ import strawberry
 from outcome_graph.resolvers.access import LIVE_STATES, ROLES
 
 
-@strawberry.enum(description="Canvas's stored calculation-method names, with Canvas's meaning (spec §1.1).")
+@strawberry.enum(description="Canvas's stored calculation-method names, with Canvas's meaning (docs/behaviour.md §1.1).")
 class CalculationMethod(Enum):
     DECAYING_AVERAGE = "decaying_average"
     WEIGHTED_AVERAGE = "weighted_average"
@@ -18,7 +18,7 @@ class CalculationMethod(Enum):
     AVERAGE = "average"
 
 
-@strawberry.enum(description="Students or outcomes left out of rollups (spec §3.1).")
+@strawberry.enum(description="Students or outcomes left out of rollups (docs/behaviour.md §3.1).")
 class RollupExclusion(Enum):
     MISSING_USER_ROLLUPS = "missing_user_rollups"
     MISSING_OUTCOME_RESULTS = "missing_outcome_results"
@@ -26,7 +26,7 @@ class RollupExclusion(Enum):
     INACTIVE_ENROLLMENTS = "inactive_enrollments"
 
 
-@strawberry.enum(description="What rollup pages are sorted by (spec §3.4).")
+@strawberry.enum(description="What rollup pages are sorted by (docs/behaviour.md §3.4).")
 class RollupSortBy(Enum):
     STUDENT = "student"
     OUTCOME = "outcome"
@@ -38,7 +38,7 @@ class SortOrder(Enum):
     DESC = "desc"
 
 
-@strawberry.enum(description="Course-level statistic over student rollups (spec §1.8).")
+@strawberry.enum(description="Course-level statistic over student rollups (docs/behaviour.md §1.8).")
 class AggregateStat(Enum):
     MEAN = "mean"
     MEDIAN = "median"

@@ -13,7 +13,7 @@ from outcome_graph.resolvers.outcomes import (Effective, Level, effective, outco
                                              outcome_path)
 from outcome_graph.schema.enums import CalculationMethod
 
-# Methods whose calculation_int means something (spec §3.5: int only for these).
+# Methods whose calculation_int means something (docs/behaviour.md §3.5: int only for these).
 INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery"}
 
 
@@ -26,7 +26,7 @@ class Rating:
     color: Optional[str] = strawberry.field(
         default=None, description="Six-hex-digit colour; null where none is stored and Canvas has no default.")
     percent: Optional[int] = strawberry.field(
-        default=None, description="Share of the selected students whose rollup falls in this level (spec §4.4).")
+        default=None, description="Share of the selected students whose rollup falls in this level (docs/behaviour.md §4.4).")
 
     @classmethod
     def from_level(cls, level: Level, percent: int | None = None) -> "Rating":
@@ -134,15 +134,15 @@ class Outcome:
         return await effective(info.context, self._row, self._course_id)
 
     @strawberry.field(description="Highest rating's points (the course mastery scale's, when the outcome was "
-                                  "reached through a course that has one, spec §4.2).")
+                                  "reached through a course that has one, docs/behaviour.md §4.2).")
     async def points_possible(self, info: strawberry.Info) -> Optional[float]:
         return (await self.effective_scoring(info)).points_possible
 
-    @strawberry.field(description="Points at which mastery is reached (course scale first, spec §4.2).")
+    @strawberry.field(description="Points at which mastery is reached (course scale first, docs/behaviour.md §4.2).")
     async def mastery_points(self, info: strawberry.Info) -> Optional[float]:
         return (await self.effective_scoring(info)).mastery_points
 
-    @strawberry.field(description="How results roll up (spec §1); a course calculation method wins (spec §4.2).")
+    @strawberry.field(description="How results roll up (docs/behaviour.md §1); a course calculation method wins (docs/behaviour.md §4.2).")
     async def calculation_method(self, info: strawberry.Info) -> CalculationMethod:
         return CalculationMethod((await self.effective_scoring(info)).method)
 

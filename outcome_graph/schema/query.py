@@ -1,4 +1,4 @@
-"""The Query root (DESIGN.md §4)."""
+"""The Query root (docs/architecture.md §4)."""
 
 from __future__ import annotations
 

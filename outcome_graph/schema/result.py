@@ -1,4 +1,4 @@
-"""OutcomeResult: one student's result for one outcome on one assessed thing (spec §2)."""
+"""OutcomeResult: one student's result for one outcome on one assessed thing (docs/behaviour.md §2)."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class OutcomeResult:
     score: Optional[float] = strawberry.field(description="Raw points on the assessed thing.")
     possible: Optional[float] = strawberry.field(description="Points possible on the assessed thing.")
     percent: Optional[float] = strawberry.field(
-        description="Score as a fraction of the outcome's scale, after custom mastery scaling (spec §2.2).")
+        description="Score as a fraction of the outcome's scale, after custom mastery scaling (docs/behaviour.md §2.2).")
     mastery: Optional[bool] = strawberry.field(description="Whether the producer judged mastery reached.")
     hidden: bool = strawberry.field(description="Hidden from the Learning Mastery Gradebook (never rolled up).")
     hide_points: bool = strawberry.field(description="Points are not shown for this result.")
@@ -111,7 +111,7 @@ class OutcomeResultEdge:
 
 
 @strawberry.type(description="A page of outcome results, ordered by student sortable name, student id, "
-                             "outcome id and result id (spec §2.4).")
+                             "outcome id and result id (docs/behaviour.md §2.4).")
 class OutcomeResultConnection:
     edges: list[OutcomeResultEdge] = strawberry.field(description="The page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")

@@ -1,4 +1,4 @@
-"""Rollups: per-student mastery scores, course aggregates and mastery distributions (spec §3, §1.8, §4.4)."""
+"""Rollups: per-student mastery scores, course aggregates and mastery distributions (docs/behaviour.md §3, §1.8, §4.4)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from outcome_graph.schema.course import Course
 
 
-@strawberry.type(description="A student's (or the course's) mastery score for one outcome (spec §1).")
+@strawberry.type(description="A student's (or the course's) mastery score for one outcome (docs/behaviour.md §1).")
 class RollupScore:
     score: Optional[float] = strawberry.field(
         description="The rolled-up score, rounded to 2 decimals like Canvas (the median is not rounded); null "
@@ -36,7 +36,7 @@ class RollupScore:
 
     @classmethod
     def from_score(cls, outcome: Outcome, s: Score) -> "RollupScore":
-        # A plain attribute, not a resolver: pages hold thousands of scores (CONVENTIONS speed habits).
+        # A plain attribute, not a resolver: pages hold thousands of scores (docs/conventions.md §13).
         return cls(score=s.score, count=s.count, title=s.title, submitted_at=utc(s.submitted_at),
                    hide_points=s.hide_points, outcome=outcome)
 
@@ -127,7 +127,7 @@ class RollupConnection:
 
     @strawberry.field(description="The selected outcomes after exclusions, in display order (Canvas's "
                                   "linked.outcomes). With ratingPercents, each rating carries the share of all "
-                                  "selected students (not just this page) in it (spec §4.4).")
+                                  "selected students (not just this page) in it (docs/behaviour.md §4.4).")
     async def outcomes(self, info: strawberry.Info, rating_percents: bool = False) -> list[Outcome]:
         return await _rated_outcomes(info, self._selection, rating_percents)
 
@@ -155,7 +155,7 @@ class RatingDistribution:
 
 
 @strawberry.type(description="How the selected students' rollups for one outcome spread over its ratings "
-                             "(spec §4.4, §5.4).")
+                             "(docs/behaviour.md §4.4, §5.4).")
 class MasteryDistribution:
     ratings: list[RatingDistribution] = strawberry.field(description="Buckets, highest rating first.")
     total_students: int = strawberry.field(description="Students with a non-null rollup score.")

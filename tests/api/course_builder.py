@@ -1,4 +1,4 @@
-"""Tiny course bundles (spec/course-bundle.md) for tests that need data the demo course does not have."""
+"""Tiny course bundles (docs/bundle-format.md) for tests that need data the demo course does not have."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What the API should answer, computed from a bundle document alone (spec §2.4, §3.1, §1), never from the database.
+"""What the API should answer, computed from a bundle document alone (docs/behaviour.md §2.4, §3.1, §1), never from the database.
 
 The pure engine (`outcome_graph.rollups`) is trusted here; everything around it — which results count, their
 order, percents, course overrides, which students — is recomputed from the JSON.
@@ -37,7 +37,7 @@ class Course:
                 and (section is None or e["section_id"] == section)]
 
     def students(self, section: int | None = None, sections: Iterable[int] | None = None) -> list[int]:
-        """Non-deleted students (of a section, or of any of `sections`), by id (spec §3.1)."""
+        """Non-deleted students (of a section, or of any of `sections`), by id (docs/behaviour.md §3.1)."""
         allowed = None if sections is None else set(sections)
         return sorted({e["user_id"] for e in self.student_enrollments(section)
                        if allowed is None or e["section_id"] in allowed})
@@ -58,7 +58,7 @@ class Course:
         asset = self.assets[self.alignments[r["alignment_id"]]["asset_id"]]
         return asset.get("post_policy") == "manual" and r.get("posted") is False
 
-    # -- results (spec §2.4) --
+    # -- results (docs/behaviour.md §2.4) --
 
     def visible_results(self, users: Iterable[int] | None = None, outcomes: Iterable[int] | None = None, *,
                         include_hidden: bool = False, grader: bool = True) -> list[dict]:
@@ -69,7 +69,7 @@ class Course:
                 and (include_hidden or not r.get("hidden")) and (grader or not self.muted(r))]
         return sorted(keep, key=lambda r: (self.name_key(r["user_id"]), r["user_id"], r["outcome_id"], r["id"]))
 
-    # -- scoring (spec §1.2 item 4, §2.2, §4.2) --
+    # -- scoring (docs/behaviour.md §1.2 item 4, §2.2, §4.2) --
 
     def points(self, oid: int) -> tuple[float, float]:
         """(points possible, mastery points): the course scale's, else the outcome's with the bundle defaults."""
@@ -103,7 +103,7 @@ class Course:
     def engine_row(self, r: dict) -> tuple:
         """The engine's ResultTuple (outcome_graph.rollups.score) for one result."""
         at = ts(r.get("submitted_at")) or ts(r.get("assessed_at"))
-        time = 0 if at is None else math.floor(at.timestamp())  # spec §1.2 item 5: whole seconds
+        time = 0 if at is None else math.floor(at.timestamp())  # docs/behaviour.md §1.2 item 5: whole seconds
         score = None if r["score"] is None else float(r["score"])
         possible = None if r.get("possible") is None else float(r["possible"])
         return (r["id"], score, self.percent(r), possible, time, at, bool(r.get("hide_points")), r.get("title"),
@@ -114,7 +114,7 @@ class Course:
         """(user, outcome) -> engine rollup of the counted results: hidden never, muted only for graders."""
         groups: dict[tuple[int, int], list[tuple]] = {}
         for r in self.visible_results(users, outcomes, grader=grader):
-            if r["score"] is None:  # spec §1.2 item 2
+            if r["score"] is None:  # docs/behaviour.md §1.2 item 2
                 continue
             groups.setdefault((r["user_id"], r["outcome_id"]), []).append(self.engine_row(r))
         out = {}

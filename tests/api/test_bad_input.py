@@ -76,7 +76,7 @@ async def snapshot(engine) -> dict[str, list]:
 
 
 def canonical_id(value) -> int | None:
-    """The integer id a client means, per DESIGN.md §2 (None: no valid id)."""
+    """The integer id a client means, per docs/architecture.md §2 (None: no valid id)."""
     text = str(value).strip()
     if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID:
         return int(text)
@@ -184,7 +184,7 @@ async def test_sis_user_ids_select_the_same_rollups_as_ids(api):
 
 
 async def test_query_user_takes_a_sis_user_id(api):
-    """DESIGN.md §2: `sis_user_id:X` (and `self`) work wherever a user id is accepted, Query.user included."""
+    """docs/architecture.md §2: `sis_user_id:X` (and `self`) work wherever a user id is accepted, Query.user included."""
     query = "query($id: ID!) { user(id: $id) { id } }"
     assert await post(api, query, {"id": "sis_user_id:S0101"}) == {"data": {"user": {"id": "101"}}}
     assert await post(api, query, {"id": " sis_user_id:S0101 "}) == {"data": {"user": {"id": "101"}}}

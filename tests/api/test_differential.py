@@ -1,5 +1,5 @@
 """Differential: random small courses imported as bundles; every rollup, aggregate and mastery bucket served over
-GraphQL equals the pure engine applied to results selected from the bundle JSON by the test itself (spec §2.4:
+GraphQL equals the pure engine applied to results selected from the bundle JSON by the test itself (docs/behaviour.md §2.4:
 hidden out, null scores ignored, unposted manual-policy results only for graders; percents per §2.2 when absent;
 course scale and method per §4.2).
 """
@@ -60,7 +60,7 @@ def random_course(seed: int, scale: bool, course_method: bool) -> tuple[CourseBu
     for o in outcomes:
         for kind in rnd.sample(sorted(assets), rnd.randint(2, 4)):
             alignments.append((c.align(o, assets[kind], rnd.choice([None, None, 0.6, 0.7, 1.0])), kind))
-            if kind == "quiz":  # a second bank of the same quiz: pooled per quiz (spec §1.2 item 4)
+            if kind == "quiz":  # a second bank of the same quiz: pooled per quiz (docs/behaviour.md §1.2 item 4)
                 alignments.append((c.align(o, assets[kind], rnd.choice([None, 0.5])), kind))
     times = [None, T0, T0 + 0.25, T0 + 0.75, T0 + 86_400, T0 + 86_400 * 2, T0 - 86_400]  # ties within a second
     muted_student = None
@@ -137,7 +137,7 @@ async def test_every_rollup_aggregate_and_bucket_equals_the_engine(empty_api, se
     nodes, _ = await rollup_pages(empty_api, {}, 100)
     assert comparable(nodes) == expected
 
-    # a student's own rollup leaves unposted manual-policy results out (spec §2.4)
+    # a student's own rollup leaves unposted manual-policy results out (docs/behaviour.md §2.4)
     if muted_student is not None:
         empty_api.tokens["student"] = await create_token(empty_api.engine, user_id=muted_student)
         own = await empty_api.query(ROLLUPS, {"userIds": ["self"], "first": 1}, as_="student")

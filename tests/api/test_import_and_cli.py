@@ -1,4 +1,4 @@
-"""Import (all-or-nothing, idempotent, §2.5 merge) and the command line, as a user runs them."""
+"""Import (all-or-nothing, idempotent, docs/behaviour.md §2.5 merge) and the command line, as a user runs them."""
 
 from __future__ import annotations
 
@@ -63,7 +63,7 @@ async def test_a_failure_while_writing_rolls_everything_back(empty_api, monkeypa
 
 
 async def test_reimport_with_a_new_id_for_the_same_pair_updates_the_stored_result(empty_api):
-    """spec §2.5: the existing row keeps its id and takes the new score and possible."""
+    """docs/behaviour.md §2.5: the existing row keeps its id and takes the new score and possible."""
     doc = demo()
     await import_bundle(empty_api.engine, doc)
     again = copy.deepcopy(doc)

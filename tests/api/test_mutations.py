@@ -136,7 +136,7 @@ async def test_recording_again_updates_the_stored_result_in_place(api):
          "assessedAt": "2026-09-21T00:00:00Z", "mastery": False},
         {"userId": "101", "alignmentId": "402", "score": 3, "possible": 4},  # the later item wins
     ]}, as_="teacher")
-    assert [r["id"] for r in data["recordOutcomeResults"]] == ["1001", "1001"]  # spec §2.5: keeps its id
+    assert [r["id"] for r in data["recordOutcomeResults"]] == ["1001", "1001"]  # docs/behaviour.md §2.5: keeps its id
     assert data["recordOutcomeResults"][1]["percent"] == 0.75
     assert await result_count(api) == 443
     read = await api.query(RESULTS, {"u": ["101"]}, as_="teacher")
@@ -291,7 +291,7 @@ async def test_update_outcome_rescore_and_queue_a_course_job(api):
     assert old[201] == (2.65, 2, scoring) and score == 3.0  # decaying average 65, then highest
 
     data = await api.query(UPDATE, {"i": {"calculationMethod": "N_MASTERY"}}, as_="teacher")
-    assert data["updateOutcome"]["calculationInt"] == 5  # spec §1.1: the new method's default int
+    assert data["updateOutcome"]["calculationInt"] == 5  # docs/behaviour.md §1.1: the new method's default int
     data = await api.query(UPDATE, {"i": {"calculationInt": 2, "ratings": [
         {"description": "Meets", "points": 3}, {"description": "Exceeds", "points": 6},
         {"description": "No", "points": 0}], "masteryPoints": 3}}, as_="teacher")
@@ -354,7 +354,7 @@ async def test_course_mastery_scale_set_used_and_removed(api):
     assert [(j.user_id, j.state) for j in await jobs_of(api)] == [(None, "queued")]
     data = await api.query(RECORD, {"results": [{"userId": "130", "alignmentId": "401", "score": 3}]},
                            as_="teacher")
-    assert data["recordOutcomeResults"][0]["percent"] == 0.75  # 3 / the scale's 4 points (spec §2.2)
+    assert data["recordOutcomeResults"][0]["percent"] == 0.75  # 3 / the scale's 4 points (docs/behaviour.md §2.2)
     assert data["recordOutcomeResults"][0]["mastery"] is True
     data = await api.query(SCALE, {"r": None}, as_="teacher")
     assert data["setCourseMasteryScale"]["outcomes"][0]["ratings"][0] == {"points": 4.0, "mastery": False,

@@ -1,4 +1,4 @@
-"""Course.outcomeResults against the spec (§2.4, §2.6, §3.6, §3.9): every argument, order, paging, nested fields,
+"""Course.outcomeResults against docs/behaviour.md (§2.4, §2.6, §3.6, §3.9): every argument, order, paging, nested fields,
 errors. Expectations are computed from the bundle JSON (tests/api/expected.py), never read back from the database.
 """
 
@@ -266,7 +266,7 @@ INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_averag
 
 
 def outcome_scoring(c: Course, outcome: dict) -> dict:
-    """An outcome's scoring fields as a course shows them: its scale and method win (spec §4.2)."""
+    """An outcome's scoring fields as a course shows them: its scale and method win (docs/behaviour.md §4.2)."""
     pp, mp = c.points(outcome["id"])
     scoring = c.scoring(outcome["id"])
     if c.scale:
@@ -281,7 +281,7 @@ def outcome_scoring(c: Course, outcome: dict) -> dict:
 
 
 def expected_node(c: Course, r: dict) -> dict:
-    """One result as §2.6 and DESIGN.md §4 describe it, from the bundle alone."""
+    """One result as §2.6 and docs/architecture.md §4 describe it, from the bundle alone."""
     user = c.users[r["user_id"]]
     outcome = c.outcomes[r["outcome_id"]]
     alignment = c.alignments[r["alignment_id"]]
@@ -358,7 +358,7 @@ async def test_outcomes_reached_through_a_course_show_its_scale_and_method(empty
                               "calculationInt": 40, "ratings": [{"points": 5.0}, {"points": 3.0}, {"points": 0.0}]}
 
 
-# ---------------------------------------------------------------- errors (spec §3.9) and bad paging input
+# ---------------------------------------------------------------- errors (docs/behaviour.md §3.9) and bad paging input
 
 ERROR_CASES = [
     # (role, variables, code, message)
@@ -380,7 +380,7 @@ ERROR_CASES = [
     ("teacher", {"outcomeIds": ["201"], "group": "2"}, "BAD_USER_INPUT", "pass outcomeIds or outcomeGroupId, not both"),
     ("teacher", {"outcomeIds": ["201", "999"]}, "NOT_FOUND", "outcomeIds: outcome 999 is not linked in this course"),
     ("teacher", {"group": "999"}, "NOT_FOUND", "outcomeGroupId: no outcome group 999 in this course"),
-    # spec §3.9 order: permissions come before the outcome and user checks
+    # docs/behaviour.md §3.9 order: permissions come before the outcome and user checks
     ("student", {"outcomeIds": ["999"]}, "FORBIDDEN", "users not specified and no access to all grades"),
     ("student", {"userIds": ["102"], "outcomeIds": ["999"]}, "FORBIDDEN",
      "not authorized to read grades for specified users"),

@@ -1,4 +1,4 @@
-"""Who may see what (DESIGN.md §5, spec §6): every role of the demo course against every field that returns
+"""Who may see what (docs/architecture.md §5, docs/behaviour.md §6): every role of the demo course against every field that returns
 student data, asserting exactly the students, results and scores each may see. Expectations come from the demo
 bundle (tests/api/expected.py).
 """

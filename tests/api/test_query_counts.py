@@ -1,4 +1,4 @@
-"""N+1 is a test (CONVENTIONS item 11): the SQL statements a request costs do not grow with the results, outcomes or
+"""N+1 is a test (docs/conventions.md §11): the SQL statements a request costs do not grow with the results, outcomes or
 students it returns. One generated course of 120 students x 50 outcomes x 2 results per test.
 """
 

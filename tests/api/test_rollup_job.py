@@ -1,4 +1,4 @@
-"""Query.rollupJob (DESIGN.md §4, §5): a job for graders of its course and admins (a section-limited grader:
+"""Query.rollupJob (docs/architecture.md §4, §5): a job for graders of its course and admins (a section-limited grader:
 course jobs and their own students' jobs), errors like Query.outcome's for every other role and for unknown or
 malformed ids; never served from the response cache (a job's progress changes without a data-version bump).
 """
@@ -74,7 +74,7 @@ def expected_job(job_id: str, user: int | None) -> dict:
 
 def without_times(job: dict) -> dict:
     created, run_after = (datetime.fromisoformat(job[k]) for k in ("createdAt", "runAfter"))
-    assert created.utcoffset() == timedelta(0) and run_after - created == timedelta(seconds=DELAY), job  # spec §5.3
+    assert created.utcoffset() == timedelta(0) and run_after - created == timedelta(seconds=DELAY), job  # docs/behaviour.md §5.3
     return {k: v for k, v in job.items() if k not in ("createdAt", "runAfter")}
 
 
@@ -83,7 +83,7 @@ SEES = "job"
 ROLES = {
     "teacher": (SEES, SEES, SEES),
     "admin": (SEES, SEES, SEES),
-    "ta": (SEES, HIDDEN, SEES),  # section-limited (DESIGN.md §5): not a student of another section
+    "ta": (SEES, HIDDEN, SEES),  # section-limited (docs/architecture.md §5): not a student of another section
     "student": (HIDDEN,) * 3,  # their own job too: recalculation is for graders
     "observed": (HIDDEN,) * 3,
     "two_sections": (HIDDEN,) * 3,

@@ -1,4 +1,4 @@
-"""Course.outcomeRollups, outcomeRollupAggregate, masteryDistribution and Course.outcomes against the spec
+"""Course.outcomeRollups, outcomeRollupAggregate, masteryDistribution and Course.outcomes against docs/behaviour.md
 (§3, §1.8, §4.4, §5.2, §5.4, §8 rows 21, 22, 37, 48, 50, 52). Expectations come from the bundle JSON and the pure
 engine (tests/api/expected.py), never from the database.
 """
@@ -86,7 +86,7 @@ async def test_every_rollup_of_the_demo_course_by_user_id_paged(api):
 
 async def test_a_student_sees_their_own_rollup_without_unposted_results(api):
     """Section 12's asset 304 has a manual post policy and unposted results: the student's own rollup leaves them
-    out (spec §2.4), the teacher's includes them."""
+    out (docs/behaviour.md §2.4), the teacher's includes them."""
     from outcome_graph.db.tokens import create_token
 
     api.tokens["s121"] = await create_token(api.engine, user_id=121)
@@ -138,7 +138,7 @@ def name_order(c: Course, users: list[int], desc: bool = False) -> list[int]:
 
 
 def score_order(c: Course, users: list[int], outcome: int, desc: bool = False) -> list[int]:
-    """spec §3.4: by that outcome's score then name; desc reverses; missing scores last in both directions."""
+    """docs/behaviour.md §3.4: by that outcome's score then name; desc reverses; missing scores last in both directions."""
     scores = c.rollups(users, [outcome])
     scored = [u for u in users if (u, outcome) in scores and scores[(u, outcome)].score is not None]
     missing = [u for u in users if u not in scored]
@@ -182,7 +182,7 @@ async def test_cursors_are_stable_when_students_before_or_at_them_leave(wide):
             assert later["totalCount"] == len(rest)
 
 
-# ---------------------------------------------------------------- spec §8 row 48: sorting by outcome
+# ---------------------------------------------------------------- docs/behaviour.md §8 row 48: sorting by outcome
 
 def row_48() -> CourseBuilder:
     c = CourseBuilder()
@@ -220,7 +220,7 @@ async def test_sorting_by_an_outcome_that_is_not_in_the_course_is_not_found(empt
 
 async def test_sorting_by_an_outcome_outside_the_selected_ones_is_bad_input(wide):
     """Canvas sorts the rollups it computed, which hold the selected outcomes only, so every score would be
-    missing (spec §3.4, §11.3): an outcome outside outcomeIds/outcomeGroupId is a mistake we name."""
+    missing (docs/behaviour.md §3.4, §11.3): an outcome outside outcomeIds/outcomeGroupId is a mistake we name."""
     for variables in ({"outcomeIds": ["306"]}, {"group": "22"}):
         body = await gql(wide, ROLLUPS, {**variables, "sortBy": "OUTCOME", "sortOutcomeId": "305"}, errors=True)
         assert [(e["extensions"]["code"], e["extensions"]["argument"]) for e in body["errors"]] == [
@@ -230,7 +230,7 @@ async def test_sorting_by_an_outcome_outside_the_selected_ones_is_bad_input(wide
     assert users_of(nodes) == score_order(c, c.students(), 305)
 
 
-# ---------------------------------------------------------------- spec §8 row 52: several sections
+# ---------------------------------------------------------------- docs/behaviour.md §8 row 52: several sections
 
 async def test_spec_row_52_a_student_in_three_sections_is_one_rollup_with_three_sections(empty_api):
     c = CourseBuilder()
@@ -255,7 +255,7 @@ async def test_spec_row_52_a_student_in_three_sections_is_one_rollup_with_three_
         [("22", [{"id": "11"}]), ("23", [{"id": "11"}])]
 
 
-# ---------------------------------------------------------------- exclusions (spec §3.1)
+# ---------------------------------------------------------------- exclusions (docs/behaviour.md §3.1)
 
 def exclusions_course() -> CourseBuilder:
     c = CourseBuilder()
@@ -312,7 +312,7 @@ async def test_exclusions_and_total_count_after_them(empty_api):
     assert aggregate["course"]["outcomeRollupAggregate"]["scores"] == [{"outcome": {"id": "50"}, "count": 3}]
 
 
-# ---------------------------------------------------------------- aggregates (spec §1.8, §8 rows 21, 22)
+# ---------------------------------------------------------------- aggregates (docs/behaviour.md §1.8, §8 rows 21, 22)
 
 AGGREGATE = """query($stat: AggregateStat, $userIds: [ID!], $section: ID, $outcomeIds: [ID!]) {
   course(id: 1) { outcomeRollupAggregate(stat: $stat, userIds: $userIds, sectionId: $section,
@@ -349,7 +349,7 @@ async def test_spec_row_21_mean_and_median(empty_api):
         assert data["course"] == {"id": "1", "name": "Tiny course"}
         assert [(s["outcome"]["id"], s["score"], s["count"]) for s in data["scores"]] == expected
         assert [(s["title"], s["submittedAt"], s["hidePoints"]) for s in data["scores"]] == \
-            [(None, None, False), (None, None, True)]  # spec §1.8 item 7
+            [(None, None, False), (None, None, True)]  # docs/behaviour.md §1.8 item 7
     default = (await gql(empty_api, AGGREGATE, {}))["course"]["outcomeRollupAggregate"]["scores"]
     assert [s["score"] for s in default] == [11.5, 27.0]
     some = (await gql(empty_api, AGGREGATE, {"userIds": ["10", "30"], "stat": "MEDIAN"})
@@ -440,7 +440,7 @@ async def test_a_course_mastery_scale_buckets_rollups_and_supplies_colours(empty
     c.teacher(1)
     for uid in (10, 20, 30):
         c.student(uid, f"User {uid}")
-    o = c.outcome(70)  # its own 5/3/0 criterion is replaced by the course scale (spec §4.2, §8 row 38)
+    o = c.outcome(70)  # its own 5/3/0 criterion is replaced by the course scale (docs/behaviour.md §4.2, §8 row 38)
     al = c.align(o, c.asset())
     for uid, score in ((10, 4.0), (20, 5.0), (30, 2.0)):
         c.result(uid, al, score, possible=5.0)
@@ -453,7 +453,7 @@ async def test_a_course_mastery_scale_buckets_rollups_and_supplies_colours(empty
         ("0374B5", ["20"]), ("0B874B", ["10"]), ("FAB901", []), ("D97900", ["30"]), ("E0061F", [])]
 
 
-# ---------------------------------------------------------------- Course.outcomes in the viewer's order (spec §5.2)
+# ---------------------------------------------------------------- Course.outcomes in the viewer's order (docs/behaviour.md §5.2)
 
 async def test_course_outcomes_follow_each_viewers_saved_order(api):
     links = DEMO_COURSE.outcome_ids()
@@ -479,7 +479,7 @@ async def test_course_outcomes_follow_each_viewers_saved_order(api):
     assert [o["id"] for o in group] == ["203", "208", "202"]
 
 
-# ---------------------------------------------------------------- errors (spec §3.9)
+# ---------------------------------------------------------------- errors (docs/behaviour.md §3.9)
 
 ROLLUP_ERRORS = [
     ("teacher", {"sortBy": "OUTCOME"}, "BAD_USER_INPUT",

@@ -184,7 +184,7 @@ def test_users_from_the_directory_reach_outcome_graph(stack):
 
 
 def test_user_rollups_through_the_gateway_match_outcome_graph(stack):
-    """User.outcomeRollups(courseId:) (a DESIGN.md §4 extension) reached from the directory's users."""
+    """User.outcomeRollups(courseId:) (a docs/architecture.md §4 extension) reached from the directory's users."""
     students = ["101", "102", "107"]
     scores = "scores { outcome { id } score count title }"
     via_gateway = gql(stack, "{ " + " ".join(

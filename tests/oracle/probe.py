@@ -409,7 +409,8 @@ class Prober:
             for u in sorted({e.user for e in w.enrollments if e.course == c and e.role == "student"
                              and e.state != "deleted"}):
                 grades = self.may("grade", c, u)
-                # spec: only a student whose enrollment is active or invited can be recalculated (else not found)
+                # docs/behaviour.md §5.3: only a student whose enrollment is active or invited can be recalculated
+                # (else not found)
                 due = any(e.user == u and e.course == c and e.role == "student" and e.state in ("active", "invited")
                           and (sections is None or e.section in sections) for e in w.enrollments)
                 self._write(f"es{c}_{u}", f'enqueueOutcomeRollupCalculation(courseId: "{c}", userId: "{u}") '

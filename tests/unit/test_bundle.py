@@ -1,4 +1,4 @@
-"""Course bundles: every rule of spec/course-bundle.md, with its exact error path and message."""
+"""Course bundles: every rule of docs/bundle-format.md, with its exact error path and message."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from outcome_graph.db.bundle import (
 )
 from outcome_graph.rollups import CalculationError, validate_calculation
 
-# The example of spec/course-bundle.md, verbatim.
+# The example of docs/bundle-format.md, verbatim.
 EXAMPLE = json.loads("""
 {
   "format": "outcome-graph/course-bundle@1",
@@ -241,7 +241,7 @@ BAD = [
      "course.name: must be at most 255 characters (got 256)"),
     ("sis type", S("course.sis_course_id", 7),
      "course.sis_course_id: must be a string or null (got 7)"),
-    # course mastery scale (spec §4.2)
+    # course mastery scale (docs/behaviour.md §4.2)
     ("scale type", S("course.mastery_scale", []),
      "course.mastery_scale: must be an object (got a list)"),
     ("scale ratings missing", S("course.mastery_scale", {}),
@@ -273,7 +273,7 @@ BAD = [
      '(got "#0374B5")'),
     ("scale colour short", S("course.mastery_scale", scale(r0_color="fff")),
      'course.mastery_scale.ratings[0].color: must be six hex digits such as "0B874B" (got "fff")'),
-    # course calculation method (spec §1.1)
+    # course calculation method (docs/behaviour.md §1.1)
     ("course method", S("course.calculation_method", {"method": "median"}),
      f'course.calculation_method.method: must be one of {METHODS} (got "median")'),
     ("course int range", S("course.calculation_method", {"method": "n_mastery", "int": 11}),
@@ -625,7 +625,7 @@ def test_naive_timestamp_rejected(value):
     assert error_of(doc) == f'results[0].assessed_at: timestamp "{value}" {NAIVE}'
 
 
-# -- percents (spec §2.2) --------------------------------------------------------------------------
+# -- percents (docs/behaviour.md §2.2) --------------------------------------------------------------------------
 
 
 def percent_of(doc, stored: StoredRefs | None = None) -> float | None:
@@ -633,11 +633,11 @@ def percent_of(doc, stored: StoredRefs | None = None) -> float | None:
 
 
 def test_percent_computed():
-    assert percent_of(example()) == 0.6  # spec §8 #39
+    assert percent_of(example()) == 0.6  # docs/behaviour.md §8 #39
 
 
 def test_percent_scaled_by_alignment_mastery():
-    assert percent_of(S("alignments[0].mastery_score", 0.7)(example())) == 0.5143  # spec §8 #40
+    assert percent_of(S("alignments[0].mastery_score", 0.7)(example())) == 0.5143  # docs/behaviour.md §8 #40
 
 
 def test_percent_given_is_kept():
@@ -647,7 +647,7 @@ def test_percent_given_is_kept():
 
 
 def test_percent_uses_the_course_mastery_scale():
-    # the outcome's own 4/4 gives another number; the course scale's 5/3 gives spec §8 #40's
+    # the outcome's own 4/4 gives another number; the course scale's 5/3 gives docs/behaviour.md §8 #40's
     doc = S("alignments[0].mastery_score", 0.7, "outcomes[0].points_possible", 4,
             "outcomes[0].mastery_points", 4)(example())
     assert percent_of(doc) != 0.5143
@@ -661,14 +661,14 @@ def test_percent_uses_the_course_mastery_scale():
 
 def test_percent_without_possible_falls_back_to_mastery_points():
     doc = S("results[0].possible", None, "results[0].score", 1.5)(example())
-    assert percent_of(doc) == 0.5  # score / outcome mastery points (spec §2.2)
+    assert percent_of(doc) == 0.5  # score / outcome mastery points (docs/behaviour.md §2.2)
 
 
 def test_percent_of_null_score_is_null():
     assert percent_of(S("results[0].score", None)(example())) is None
 
 
-# -- duplicates (spec §2.5) ------------------------------------------------------------------------
+# -- duplicates (docs/behaviour.md §2.5) ------------------------------------------------------------------------
 
 
 def test_later_result_for_the_same_user_and_alignment_is_merged_into_the_first():
@@ -684,7 +684,7 @@ def test_later_result_for_the_same_user_and_alignment_is_merged_into_the_first()
     rows = result_dicts(parse_bundle(doc))
     assert [(r["id"], r["user_id"], r["score"], r["possible"], r["percent"], r["title"], r["time"])
             for r in rows] == [
-        (42, 3, 3.0, 10.0, 0.3, "first", 1359698400),  # spec §8 #51: 2/9 becomes 3/10
+        (42, 3, 3.0, 10.0, 0.3, "first", 1359698400),  # docs/behaviour.md §8 #51: 2/9 becomes 3/10
         (50, 4, 1.0, 9.0, 1 / 9, "first", 1359698400),
     ]
 
@@ -755,7 +755,7 @@ def test_bundle_rows_win_over_stored_ones():
 def test_stored_outcome_without_scoring_has_an_unscaled_percent():
     doc = S("alignments[0].outcome_id", 90, "alignments[0].mastery_score", 0.7,
             "results[0].outcome_id", 90)(example())
-    assert percent_of(doc, StoredRefs(outcomes=frozenset({90}))) == 0.6  # spec §2.2: no scaling
+    assert percent_of(doc, StoredRefs(outcomes=frozenset({90}))) == 0.6  # docs/behaviour.md §2.2: no scaling
 
 
 # -- the outcome group tree ------------------------------------------------------------------------

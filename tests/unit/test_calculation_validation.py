@@ -1,4 +1,4 @@
-"""Calculation method and int validation with Canvas's messages (spec §1.1), and scoring overrides."""
+"""Calculation method and int validation with Canvas's messages (docs/behaviour.md §1.1), and scoring overrides."""
 
 import pytest
 
@@ -66,13 +66,13 @@ def test_resolve_scoring_keeps_the_outcome_settings():
 
 
 def test_resolve_scoring_is_lenient_with_stored_ints():
-    """spec §1.1: the calculator ignores an int on highest/latest (Canvas specs store latest, 3)."""
+    """docs/behaviour.md §1.1: the calculator ignores an int on highest/latest (Canvas specs store latest, 3)."""
     got = resolve_scoring(method="latest", calc_int=3, points_possible=5.0, mastery_points=3.0)
     assert got == Scoring("latest", None, 5.0, 3.0)
 
 
 def test_resolve_scoring_course_overrides_replace_the_outcome():
-    """spec §4.2: with a course scale and method, every outcome uses them."""
+    """docs/behaviour.md §4.2: with a course scale and method, every outcome uses them."""
     got = resolve_scoring(method="decaying_average", calc_int=75, points_possible=5.0, mastery_points=3.0,
                           course_scale=(4.0, 3.0), course_method=("highest", None))
     assert got == Scoring("highest", None, 4.0, 3.0)

@@ -1,4 +1,4 @@
-"""Spec §8 worked examples for percents (§2.2) and ratings (§3.7, §4.4), plus their defaults."""
+"""docs/behaviour.md §8 worked examples for percents (§2.2) and ratings (§3.7, §4.4), plus their defaults."""
 
 import pytest
 
@@ -21,12 +21,12 @@ PERCENT_CASES = [
     ("45 mastery 0", 6.0, 10.0, 5.0, 0.0, 0.7, False, 0.6),
     ("45 points 0", 6.0, 10.0, 0.0, 3.0, 0.7, False, 0.6),
     ("45 points null", 6.0, 10.0, None, 3.0, 0.7, False, 0.6),
-    # spec §2.2 "net effect" with M_o 0.6 and M_a 0.7
+    # docs/behaviour.md §2.2 "net effect" with M_o 0.6 and M_a 0.7
     ("2.2 60%", 6.0, 10.0, 5.0, 3.0, 0.7, False, 0.5143),
     ("2.2 70%", 7.0, 10.0, 5.0, 3.0, 0.7, False, 0.6),
     ("2.2 80%", 8.0, 10.0, 5.0, 3.0, 0.7, False, 0.7333),
     ("2.2 100%", 10.0, 10.0, 5.0, 3.0, 0.7, False, 1.0),
-    # spec §2.2 fallbacks when possible is null or 0
+    # docs/behaviour.md §2.2 fallbacks when possible is null or 0
     ("2.2 by outcome mastery", 2.0, None, 5.0, 4.0, None, False, 0.5),
     ("2.2 by scale points", 2.0, 0.0, 4.0, 3.0, None, True, 0.5),
     ("2.2 nothing to divide by", 2.0, None, 5.0, 0.0, None, False, None),
@@ -78,7 +78,7 @@ def test_rating_bucket_is_first_rating_at_or_below(score, expected):
 
 
 DEFAULTS_CASES = [
-    # spec §3.7: (points, mastery points) -> (mastery index, colours or None)
+    # docs/behaviour.md §3.7: (points, mastery points) -> (mastery index, colours or None)
     ([5.0], 5.0, 0, ["03893D"]),
     ([5.0, 3.0, 0.0], 3.0, 1, ["2B7ABC", "03893D", "555555"]),
     ([5.0, 3.0, 0.0], 4.0, 0, ["03893D", "FAB901", "555555"]),
@@ -103,7 +103,7 @@ def test_rating_defaults(points, mastery, index, colours):
 
 
 def test_default_criterion_and_scale():
-    """spec §4.1 and §4.2."""
+    """docs/behaviour.md §4.1 and §4.2."""
     assert DEFAULT_RATINGS == (("Exceeds Expectations", 5.0), ("Meets Expectations", 3.0),
                                ("Does Not Meet Expectations", 0.0))
     assert [(p, m) for _, p, m, _ in DEFAULT_MASTERY_SCALE] == [

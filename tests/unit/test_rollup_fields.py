@@ -1,4 +1,4 @@
-"""Rollup fields beyond the score: count, title, submitted_at, hide_points, ties (spec §1.2, §1.7)."""
+"""Rollup fields beyond the score: count, title, submitted_at, hide_points, ties (docs/behaviour.md §1.2, §1.7)."""
 
 import pytest
 
@@ -36,7 +36,7 @@ def test_no_timestamp_means_no_title():
 
 
 def test_latest_ties_go_to_the_later_result_id():
-    """spec §1.6, §11.2: latest takes the last of tied results, title the first."""
+    """docs/behaviour.md §1.6, §11.2: latest takes the last of tied results, title the first."""
     got = rollup([res(2, 4.0, T, title="A, two"), res(1, 1.0, T, title="A, one")], sc("latest"))
     assert (got.score, got.title) == (4.0, "one")
 
@@ -94,7 +94,7 @@ def test_quiz_pooling_is_per_association_and_skips_null_possible():
     # association 8: (3 x 0.6 + 1 x 0.4) / 4 = 0.55 -> 2.75 twice; the non-quiz 1.0 x 5 = 5.0
     # mean (1.0 + 1.0 + 2.75 + 2.75 + 5.0) / 5 = 2.5
     assert rollup(rows, sc("average")).score == 2.5
-    assert rollup(rows, sc("highest")).score == 5.0  # no pooling for highest (spec §1.2 item 4)
+    assert rollup(rows, sc("highest")).score == 5.0  # no pooling for highest (docs/behaviour.md §1.2 item 4)
 
 
 def test_a_quiz_whose_pool_is_empty_is_left_out():

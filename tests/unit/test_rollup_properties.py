@@ -1,4 +1,4 @@
-"""Properties of the rollup engine that hold for any results (spec §1), checked with hypothesis."""
+"""Properties of the rollup engine that hold for any results (docs/behaviour.md §1), checked with hypothesis."""
 
 import random
 from math import fsum, isnan
@@ -42,7 +42,7 @@ settings_ = settings(max_examples=150, deadline=None)
 @settings_
 @given(result_lists(), st.sampled_from(METHODS), st.randoms(use_true_random=False))
 def test_input_order_never_matters(results, method, rnd):
-    """The engine sorts stably by (time, result id) itself (spec §1.2 items 5-6, §11.2)."""
+    """The engine sorts stably by (time, result id) itself (docs/behaviour.md §1.2 items 5-6, §11.2)."""
     shuffled = list(results)
     rnd.shuffle(shuffled)
     sc = scoring_for(method)
@@ -53,7 +53,7 @@ def test_input_order_never_matters(results, method, rnd):
 @given(result_lists(), st.sampled_from(["highest", "average", "n_mastery"]), st.integers(1, 4),
        st.randoms(use_true_random=False))
 def test_highest_average_n_mastery_ignore_chronology(results, method, n, rnd):
-    """spec §1.5, §1.6: these methods do not depend on when results happened."""
+    """docs/behaviour.md §1.5, §1.6: these methods do not depend on when results happened."""
     times = [row[4] for row in results]
     rnd.shuffle(times)
     moved = [(*row[:4], t, t or None, *row[6:]) for row, t in zip(results, times)]
@@ -70,7 +70,7 @@ def test_highest_average_n_mastery_ignore_chronology(results, method, n, rnd):
                         "standard_decaying_average"]),
        st.integers(50, 99), st.sampled_from([(5.0, 3.0), (4.0, 3.0), (0.0, 3.0)]))
 def test_score_lies_within_the_scaled_inputs(results, method, k, scale):
-    """Every one of these methods is a weighted mean or a pick of per-result scores (spec §1.2.4)."""
+    """Every one of these methods is a weighted mean or a pick of per-result scores (docs/behaviour.md §1.2 item 4)."""
     pp, mp = scale
     factor = pp if pp > 0 else mp
     scaled = [row[1] if row[2] is None else row[2] * factor for row in results]
@@ -82,7 +82,7 @@ def test_score_lies_within_the_scaled_inputs(results, method, k, scale):
 @settings_
 @given(scores, scores, st.integers(50, 99), st.integers(0, 3))
 def test_two_results_weighted_equals_standard_decaying(first, second, rate, gap):
-    """spec §1.4: with exactly two results both formulas are s1(1 - r) + s2 r."""
+    """docs/behaviour.md §1.4: with exactly two results both formulas are s1(1 - r) + s2 r."""
     rows = [(1, first, None, None, BASE, BASE, False, None, False, 1),
             (2, second, None, None, BASE + gap * DAY, BASE, False, None, False, 1)]
     weighted = rollup(rows, scoring_for("weighted_average", rate))

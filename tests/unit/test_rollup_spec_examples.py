@@ -1,4 +1,4 @@
-"""Spec §8 worked examples for per-student rollups and aggregates, row by row."""
+"""docs/behaviour.md §8 worked examples for per-student rollups and aggregates, row by row."""
 
 from datetime import datetime, timedelta, timezone
 
@@ -19,12 +19,12 @@ def r(score, day=None, *, percent=None, possible=None, quiz=False, assoc=0, hide
 
 
 def results(*specs):
-    """Result tuples in creation order: result ids follow the listed order (spec §8)."""
+    """Result tuples in creation order: result ids follow the listed order (docs/behaviour.md §8)."""
     return [(i + 1, *spec) for i, spec in enumerate(specs)]
 
 
 def scoring(method, calc_int=None, pp=5.0, mp=3.0, **kw):
-    """Default criterion: points possible 5, mastery 3 (spec §8 preamble)."""
+    """Default criterion: points possible 5, mastery 3 (docs/behaviour.md §8 preamble)."""
     return resolve_scoring(method=method, calc_int=calc_int, points_possible=pp, mastery_points=mp, **kw)
 
 
@@ -83,7 +83,7 @@ def test_rollup_worked_example(row, sc, specs, score, count):
 
 
 def test_row_3_all_null_gives_no_entry():
-    """spec §1.2 item 2: every result null -> no score entry at all."""
+    """docs/behaviour.md §1.2 item 2: every result null -> no score entry at all."""
     assert rollup(results(r(None, 0), r(None, -1)), scoring("latest")) is None
 
 
@@ -141,5 +141,5 @@ def test_rows_46_47_percent_times_points_possible(course_scale, expected):
 
 @pytest.mark.parametrize(("x", "expected"), [(3.175, 3.18), (2.175, 2.18), (2.675, 2.68), (3.475, 3.48)])
 def test_derived_ruby_rounding(x, expected):
-    """spec §1.2 item 7, §11.1: Python's round() gives 3.17, 2.17, 2.67 here."""
+    """docs/behaviour.md §1.2 item 7, §11.1: Python's round() gives 3.17, 2.17, 2.67 here."""
     assert ruby_round(x) == expected

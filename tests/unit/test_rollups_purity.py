@@ -1,4 +1,4 @@
-"""The rollup engine stays pure: no I/O, no database, no GraphQL (DESIGN.md §1, CONVENTIONS 2)."""
+"""The rollup engine stays pure: no I/O, no database, no GraphQL (docs/architecture.md §1, docs/conventions.md §2)."""
 
 import ast
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Ruby Float#round semantics of ruby_round (spec §11.1), by example and by property."""
+"""Ruby Float#round semantics of ruby_round (docs/behaviour.md §11.1), by example and by property."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -10,9 +10,9 @@ from outcome_graph.rollups import ruby_round
 from outcome_graph.rollups.rounding import ruby_round_int
 
 CASES = [
-    (3.175, 2, 3.18),  # spec §1.2 item 7: Python's round gives 3.17
-    (2.175, 2, 2.18),  # spec §11.1
-    (2.675, 2, 2.68),  # spec §11.1
+    (3.175, 2, 3.18),  # docs/behaviour.md §1.2 item 7: Python's round gives 3.17
+    (2.175, 2, 2.18),  # docs/behaviour.md §11.1
+    (2.675, 2, 2.68),  # docs/behaviour.md §11.1
     (3.475, 2, 3.48),  # row 15
     (2.123, 2, 2.12),  # row 12
     (1.005, 2, 1.01),
@@ -53,7 +53,7 @@ def test_ruby_round_int_rounds_half_away_from_zero(x, expected):
 
 @given(st.integers(min_value=-(10**12), max_value=10**12), st.sampled_from([0, 1, 2, 3, 4]))
 def test_agrees_with_half_up_on_the_shortest_decimal_form(micro, nd):
-    """spec §11.1: "round half up on the shortest decimal form", for values with <= 6 decimals."""
+    """docs/behaviour.md §11.1: "round half up on the shortest decimal form", for values with <= 6 decimals."""
     x = float(Decimal(micro).scaleb(-6))
     expected = Decimal(repr(x)).quantize(Decimal(1).scaleb(-nd), rounding=ROUND_HALF_UP)
     assert ruby_round(x, nd) == float(expected)
