@@ -1,4 +1,5 @@
-"""Dependencies point one way: app -> schema -> resolvers -> db, rollups (docs/architecture.md §1, docs/conventions.md §2).
+"""Dependencies point one way: app -> schema -> resolvers -> db, rollups (docs/architecture.md §1,
+docs/conventions.md §2).
 
 Every import counts, read with `ast` without importing anything: module level, inside functions (lazy),
 under `if TYPE_CHECKING:`, relative, and the strings given to `strawberry.lazy(...)`,

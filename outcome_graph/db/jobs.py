@@ -1,4 +1,5 @@
-"""The persistent rollup recalculation queue (docs/behaviour.md §5.3, docs/architecture.md §3): rows, not in-memory tasks.
+"""The persistent rollup recalculation queue (docs/behaviour.md §5.3, docs/architecture.md §3): rows, not
+in-memory tasks.
 
 Life of a job: QUEUED (due at run_after) -> RUNNING (claimed by one worker with a lease) -> SUCCEEDED, or
 back to QUEUED with exponential backoff after a failure, or FAILED once max_attempts are used up.

@@ -134,7 +134,8 @@ async def rescore(conn, course_ids: Sequence[int], delay: float) -> list[int]:
 
 async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, changes: OutcomeChanges,
                          delay: float) -> list[int]:
-    """Applies Canvas's rules to an outcome change (docs/behaviour.md §1.1, §4.1); returns the recalculation jobs queued."""
+    """Applies Canvas's rules to an outcome change (docs/behaviour.md §1.1, §4.1); returns the recalculation jobs
+    queued."""
     o = m.Outcome
 
     async def work(conn):
@@ -223,8 +224,8 @@ async def set_calculation_method(engine: AsyncEngine, course_id: int, method: st
 
 async def assign_outcome_order(engine: AsyncEngine, course_id: int, user_id: int,
                                order: Sequence[tuple[int, int]]) -> None:
-    """Replaces the user's saved outcome order in the course (docs/behaviour.md §5.2); the caller gives each outcome once.
-    Every outcome must be linked in the course."""
+    """Replaces the user's saved outcome order in the course (docs/behaviour.md §5.2); the caller gives each
+    outcome once. Every outcome must be linked in the course."""
     oo = m.OutcomeOrder
 
     async def work(conn):

@@ -76,8 +76,8 @@ async def foreign_result(conn, course_id: int):
 
 
 async def merge(conn) -> None:
-    """Writes the staged results (docs/behaviour.md §2.5: a (user, alignment) stored under another id keeps that id and takes
-    the new score, possible and percent)."""
+    """Writes the staged results (docs/behaviour.md §2.5: a (user, alignment) stored under another id keeps that id
+    and takes the new score, possible and percent)."""
     await conn.exec_driver_sql(
         f"UPDATE outcome_results SET score = s.score, possible = s.possible, percent = s.percent FROM {STAGE} s "
         f"WHERE outcome_results.user_id = s.user_id AND outcome_results.alignment_id = s.alignment_id "

@@ -53,7 +53,8 @@ async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_as
             continue
         # Quizzes count through their assignment: Canvas's indirect alignments (docs/behaviour.md §5.1).
         prefix = f"I_{asset.id}" if asset.type == "quiz" else f"D_{row.id}"
-        if prefix not in labels.values():  # a quiz aligned through two banks is listed once (docs/behaviour.md §5.1 union)
+        # A quiz aligned through two banks is listed once (docs/behaviour.md §5.1 union).
+        if prefix not in labels.values():
             alignments.append(ContributingAlignment(prefix, row.id, asset))
         labels[row.id] = prefix
     scores = []

@@ -1,4 +1,5 @@
-"""Rollup jobs through the API: enqueue (docs/behaviour.md §5.3) and watch; who sees a job is access.visible_job's to say."""
+"""Rollup jobs through the API: enqueue (docs/behaviour.md §5.3) and watch; who sees a job is
+access.visible_job's to say."""
 
 from __future__ import annotations
 

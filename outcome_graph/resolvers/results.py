@@ -1,4 +1,5 @@
-"""Course.outcomeResults: the visible results of the selected students and outcomes, paged (docs/behaviour.md §2.4, §2.6)."""
+"""Course.outcomeResults: the visible results of the selected students and outcomes, paged
+(docs/behaviour.md §2.4, §2.6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Course.outcomeRollups and its aggregates: selection, exclusions, sorting and paging (docs/behaviour.md §3, §1.8, §4.4)."""
+"""Course.outcomeRollups and its aggregates: selection, exclusions, sorting and paging
+(docs/behaviour.md §3, §1.8, §4.4)."""
 
 from __future__ import annotations
 
@@ -177,7 +178,8 @@ async def _check_sort_outcome(ctx, course_id: int, sort_outcome: int, outcome_id
 async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id, exclude,
                        sort_by, sort_outcome_id, sort_order, first: int | None, after: str | None,
                        last: int | None = None, before: str | None = None) -> tuple[Page, Selection]:
-    await requested_users(ctx, await course_access(ctx, course_id), user_ids)  # docs/behaviour.md §3.9: permissions, then sort
+    # docs/behaviour.md §3.9: permissions, then sort
+    await requested_users(ctx, await course_access(ctx, course_id), user_ids)
     sort, sort_outcome = _parse_sort(sort_by, sort_outcome_id)
     desc = sort_order is not None and (sort_order.value if hasattr(sort_order, "value") else sort_order) == "desc"
     kind = f"rollup:{sort or 'id'}:{'desc' if desc else 'asc'}"

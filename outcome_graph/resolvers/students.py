@@ -90,7 +90,8 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
 
 
 def apply_enrollment_exclusions(students: Students, exclude: set[str]) -> Students:
-    """Each exclusion drops students none of whose enrollments in scope is outside its state (docs/behaviour.md §3.1)."""
+    """Each exclusion drops students none of whose enrollments in scope is outside its state
+    (docs/behaviour.md §3.1)."""
     ids = students.ids
     for name, state in ((CONCLUDED_ENROLLMENTS, "completed"), (INACTIVE_ENROLLMENTS, "inactive")):
         if name in exclude:

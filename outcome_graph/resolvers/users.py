@@ -15,9 +15,9 @@ SELF = "self"
 
 
 async def resolve_user_ids(ctx, raw_ids: Iterable, argument: str) -> list[int | None]:
-    """User references, read alike by every argument that takes a user id (docs/architecture.md §2, docs/behaviour.md §3.1): an id,
-    `self` (the viewer) or `sis_user_id:X`. In order; None for a SIS id that no stored user holds. One
-    statement for all the SIS ids of the call."""
+    """User references, read alike by every argument that takes a user id (docs/architecture.md §2,
+    docs/behaviour.md §3.1): an id, `self` (the viewer) or `sis_user_id:X`. In order; None for a SIS id that no
+    stored user holds. One statement for all the SIS ids of the call."""
     found: list[int | str] = []
     for raw in raw_ids:
         text = str(raw).strip()

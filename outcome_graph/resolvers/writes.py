@@ -144,7 +144,8 @@ async def delete_outcome_results(ctx, raw_course_id: Any, raw_ids: list) -> list
 
 
 async def assign_outcome_order(ctx, raw_course_id: Any, order: list) -> tuple[int, list]:
-    """assignOutcomeOrder (docs/behaviour.md §5.2): replaces the viewer's order; returns (course id, outcome rows in order)."""
+    """assignOutcomeOrder (docs/behaviour.md §5.2): replaces the viewer's order; returns (course id, outcome rows
+    in order)."""
     course_id = parse_id(raw_course_id, "courseId")
     access = await require_grader(ctx, course_id)
     if access.user_id is None:

@@ -109,7 +109,8 @@ class Course:
 
     @strawberry.field(description="Mastery rollups per student (Canvas outcome_rollups), paged over students. "
                                   "Without sortBy students come by id; STUDENT sorts by sortable name; OUTCOME "
-                                  "by sortOutcomeId's score, missing scores last in both directions (docs/behaviour.md §3.4). Relay "
+                                  "by sortOutcomeId's score, missing scores last in both directions "
+                                  "(docs/behaviour.md §3.4). Relay "
                                   "paging: `first` (default 10) after `after`, or `last` before `before`.")
     async def outcome_rollups(
         self, info: strawberry.Info,

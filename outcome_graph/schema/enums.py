@@ -7,7 +7,8 @@ import strawberry
 from outcome_graph.resolvers.access import LIVE_STATES, ROLES
 
 
-@strawberry.enum(description="Canvas's stored calculation-method names, with Canvas's meaning (docs/behaviour.md §1.1).")
+@strawberry.enum(description="Canvas's stored calculation-method names, with Canvas's meaning "
+                             "(docs/behaviour.md §1.1).")
 class CalculationMethod(Enum):
     DECAYING_AVERAGE = "decaying_average"
     WEIGHTED_AVERAGE = "weighted_average"

@@ -28,7 +28,8 @@ class RollupJob:
                                                    "until it succeeds or a newer job covers it.")
     progress: float = strawberry.field(description="Share of the job done, 0.0 to 1.0.")
     run_after: datetime = strawberry.field(
-        description="When the job becomes due: a minute after the request (docs/behaviour.md §5.3), later after a failure.")
+        description="When the job becomes due: a minute after the request (docs/behaviour.md §5.3), later after "
+                    "a failure.")
     attempts: int = strawberry.field(description="Attempts started so far.")
     max_attempts: int = strawberry.field(description="Attempts before the job is FAILED (and then "
                                                        "retried after the longest back-off).")

@@ -17,14 +17,16 @@ from outcome_graph.schema.outcome import Outcome
 from outcome_graph.schema.result import OutcomeResult
 
 
-@strawberry.input(description="An outcome's place in the viewer's Learning Mastery Gradebook order (docs/behaviour.md §5.2).")
+@strawberry.input(description="An outcome's place in the viewer's Learning Mastery Gradebook order "
+                              "(docs/behaviour.md §5.2).")
 class OutcomeOrderInput:
     outcome_id: strawberry.ID = strawberry.field(description="An outcome linked in the course.")
     position: int = strawberry.field(description="Its position; outcomes are shown by ascending position.")
 
 
 @strawberry.input(description="A student's result on one aligned thing. Recording it again for the same student "
-                              "and alignment updates the stored result in place (docs/behaviour.md §2.5): a field left out "
+                              "and alignment updates the stored result in place (docs/behaviour.md §2.5): a field "
+                              "left out "
                               "(or null) keeps its stored value; percent and mastery, left out, follow the new "
                               "points when score, possible or percent is given.")
 class OutcomeResultInput:
@@ -39,7 +41,8 @@ class OutcomeResultInput:
     percent: Optional[float] = strawberry.field(
         default=None, description="Score on the outcome's scale as a fraction, at least 0 (above 1 is extra credit); "
                                   "computed as Canvas does when null "
-                                  "(docs/behaviour.md §2.2, the course mastery scale's points when the course has one).")
+                                  "(docs/behaviour.md §2.2, the course mastery scale's points when the course "
+                                  "has one).")
     submitted_at: Optional[datetime] = strawberry.field(
         default=None, description="Submission time, with a UTC offset.")
     assessed_at: Optional[datetime] = strawberry.field(
@@ -77,7 +80,8 @@ class MasteryRatingInput:
                               "ratings or points recalculates every course using the outcome.")
 class OutcomeUpdateInput:
     calculation_method: Optional[CalculationMethod] = strawberry.field(
-        default=None, description="New method; without calculationInt its default int is used (docs/behaviour.md §1.1).")
+        default=None,
+        description="New method; without calculationInt its default int is used (docs/behaviour.md §1.1).")
     calculation_int: Optional[int] = strawberry.field(default=None, description="The method's parameter.")
     ratings: Optional[list[RatingInput]] = strawberry.field(
         default=None, description="New rating levels; pointsPossible becomes the highest level's points.")
@@ -89,7 +93,8 @@ class OutcomeUpdateInput:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="Saves the viewer's outcome order in the course, replacing the previous one "
-                                     "(docs/behaviour.md §5.2); returns the course's outcomes in the new order. Graders only.")
+                                     "(docs/behaviour.md §5.2); returns the course's outcomes in the new order. "
+                                     "Graders only.")
     @entry_point("Mutation.assignOutcomeOrder")
     async def assign_outcome_order(self, info: strawberry.Info, course_id: strawberry.ID,
                                    order: list[OutcomeOrderInput]) -> list[Outcome]:
@@ -106,7 +111,8 @@ class Mutation:
 
     @strawberry.mutation(description="Records results, all or none; their students' rollups are current when it "
                                      "returns. A student's second result on an alignment updates the first in "
-                                     "place (docs/behaviour.md §2.5); a new result gets the next id after the highest stored "
+                                     "place (docs/behaviour.md §2.5); a new result gets the next id after the "
+                                     "highest stored "
                                      "one (ids are the source system's). Graders only.")
     @entry_point("Mutation.recordOutcomeResults")
     async def record_outcome_results(self, info: strawberry.Info, course_id: strawberry.ID,
@@ -147,7 +153,8 @@ class Mutation:
         return Course.from_row(await writes.set_course_mastery_scale(info.context, course_id, ratings))
 
     @strawberry.mutation(description="Sets the course's calculation method, which replaces every outcome's in the "
-                                     "course (docs/behaviour.md §4.2); a null method removes it. Teachers (not section-limited) and "
+                                     "course (docs/behaviour.md §4.2); a null method removes it. Teachers (not "
+                                     "section-limited) and "
                                      "admins only.")
     @entry_point("Mutation.setCourseCalculationMethod")
     async def set_course_calculation_method(self, info: strawberry.Info, course_id: strawberry.ID,

@@ -26,7 +26,8 @@ class Rating:
     color: Optional[str] = strawberry.field(
         default=None, description="Six-hex-digit colour; null where none is stored and Canvas has no default.")
     percent: Optional[int] = strawberry.field(
-        default=None, description="Share of the selected students whose rollup falls in this level (docs/behaviour.md §4.4).")
+        default=None,
+        description="Share of the selected students whose rollup falls in this level (docs/behaviour.md §4.4).")
 
     @classmethod
     def from_level(cls, level: Level, percent: int | None = None) -> "Rating":
@@ -142,7 +143,8 @@ class Outcome:
     async def mastery_points(self, info: strawberry.Info) -> Optional[float]:
         return (await self.effective_scoring(info)).mastery_points
 
-    @strawberry.field(description="How results roll up (docs/behaviour.md §1); a course calculation method wins (docs/behaviour.md §4.2).")
+    @strawberry.field(description="How results roll up (docs/behaviour.md §1); a course calculation method wins "
+                                  "(docs/behaviour.md §4.2).")
     async def calculation_method(self, info: strawberry.Info) -> CalculationMethod:
         return CalculationMethod((await self.effective_scoring(info)).method)
 

@@ -42,7 +42,8 @@ class OutcomeResult:
     score: Optional[float] = strawberry.field(description="Raw points on the assessed thing.")
     possible: Optional[float] = strawberry.field(description="Points possible on the assessed thing.")
     percent: Optional[float] = strawberry.field(
-        description="Score as a fraction of the outcome's scale, after custom mastery scaling (docs/behaviour.md §2.2).")
+        description="Score as a fraction of the outcome's scale, after custom mastery scaling "
+                    "(docs/behaviour.md §2.2).")
     mastery: Optional[bool] = strawberry.field(description="Whether the producer judged mastery reached.")
     hidden: bool = strawberry.field(description="Hidden from the Learning Mastery Gradebook (never rolled up).")
     hide_points: bool = strawberry.field(description="Points are not shown for this result.")

@@ -1,4 +1,5 @@
-"""Rollups: per-student mastery scores, course aggregates and mastery distributions (docs/behaviour.md §3, §1.8, §4.4)."""
+"""Rollups: per-student mastery scores, course aggregates and mastery distributions
+(docs/behaviour.md §3, §1.8, §4.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""What the API should answer, computed from a bundle document alone (docs/behaviour.md §2.4, §3.1, §1), never from the database.
+"""What the API should answer, computed from a bundle document alone (docs/behaviour.md §2.4, §3.1, §1), never
+from the database.
 
 The pure engine (`outcome_graph.rollups`) is trusted here; everything around it — which results count, their
 order, percents, course overrides, which students — is recomputed from the JSON.

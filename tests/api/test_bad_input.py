@@ -184,7 +184,8 @@ async def test_sis_user_ids_select_the_same_rollups_as_ids(api):
 
 
 async def test_query_user_takes_a_sis_user_id(api):
-    """docs/architecture.md §2: `sis_user_id:X` (and `self`) work wherever a user id is accepted, Query.user included."""
+    """docs/architecture.md §2: `sis_user_id:X` (and `self`) work wherever a user id is accepted, Query.user
+    included."""
     query = "query($id: ID!) { user(id: $id) { id } }"
     assert await post(api, query, {"id": "sis_user_id:S0101"}) == {"data": {"user": {"id": "101"}}}
     assert await post(api, query, {"id": " sis_user_id:S0101 "}) == {"data": {"user": {"id": "101"}}}

@@ -1,5 +1,5 @@
-"""Course.contributingScores against docs/behaviour.md §5.1: alignments (direct D_, quiz I_, de-duplicated), raw scores of the
-selected students, the two filters, and Canvas's errors. Expectations come from the bundle JSON.
+"""Course.contributingScores against docs/behaviour.md §5.1: alignments (direct D_, quiz I_, de-duplicated), raw
+scores of the selected students, the two filters, and Canvas's errors. Expectations come from the bundle JSON.
 """
 
 from __future__ import annotations

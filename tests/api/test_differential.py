@@ -1,7 +1,7 @@
 """Differential: random small courses imported as bundles; every rollup, aggregate and mastery bucket served over
-GraphQL equals the pure engine applied to results selected from the bundle JSON by the test itself (docs/behaviour.md §2.4:
-hidden out, null scores ignored, unposted manual-policy results only for graders; percents per §2.2 when absent;
-course scale and method per §4.2).
+GraphQL equals the pure engine applied to results selected from the bundle JSON by the test itself
+(docs/behaviour.md §2.4: hidden out, null scores ignored, unposted manual-policy results only for graders;
+percents per §2.2 when absent; course scale and method per §4.2).
 """
 
 from __future__ import annotations

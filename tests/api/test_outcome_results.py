@@ -1,5 +1,6 @@
-"""Course.outcomeResults against docs/behaviour.md (§2.4, §2.6, §3.6, §3.9): every argument, order, paging, nested fields,
-errors. Expectations are computed from the bundle JSON (tests/api/expected.py), never read back from the database.
+"""Course.outcomeResults against docs/behaviour.md (§2.4, §2.6, §3.6, §3.9): every argument, order, paging,
+nested fields, errors. Expectations are computed from the bundle JSON (tests/api/expected.py), never read back
+from the database.
 """
 
 from __future__ import annotations
@@ -281,7 +282,7 @@ def outcome_scoring(c: Course, outcome: dict) -> dict:
 
 
 def expected_node(c: Course, r: dict) -> dict:
-    """One result as §2.6 and docs/architecture.md §4 describe it, from the bundle alone."""
+    """One result as docs/behaviour.md §2.6 and docs/architecture.md §4 describe it, from the bundle alone."""
     user = c.users[r["user_id"]]
     outcome = c.outcomes[r["outcome_id"]]
     alignment = c.alignments[r["alignment_id"]]

@@ -1,6 +1,6 @@
-"""Who may see what (docs/architecture.md §5, docs/behaviour.md §6): every role of the demo course against every field that returns
-student data, asserting exactly the students, results and scores each may see. Expectations come from the demo
-bundle (tests/api/expected.py).
+"""Who may see what (docs/architecture.md §5, docs/behaviour.md §6): every role of the demo course against every
+field that returns student data, asserting exactly the students, results and scores each may see. Expectations
+come from the demo bundle (tests/api/expected.py).
 """
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def expected_job(job_id: str, user: int | None) -> dict:
 
 def without_times(job: dict) -> dict:
     created, run_after = (datetime.fromisoformat(job[k]) for k in ("createdAt", "runAfter"))
-    assert created.utcoffset() == timedelta(0) and run_after - created == timedelta(seconds=DELAY), job  # docs/behaviour.md §5.3
+    # docs/behaviour.md §5.3: due a minute after the request
+    assert created.utcoffset() == timedelta(0) and run_after - created == timedelta(seconds=DELAY), job
     return {k: v for k, v in job.items() if k not in ("createdAt", "runAfter")}
 
 

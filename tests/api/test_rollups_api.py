@@ -138,7 +138,8 @@ def name_order(c: Course, users: list[int], desc: bool = False) -> list[int]:
 
 
 def score_order(c: Course, users: list[int], outcome: int, desc: bool = False) -> list[int]:
-    """docs/behaviour.md §3.4: by that outcome's score then name; desc reverses; missing scores last in both directions."""
+    """docs/behaviour.md §3.4: by that outcome's score then name; desc reverses; missing scores last in both
+    directions."""
     scores = c.rollups(users, [outcome])
     scored = [u for u in users if (u, outcome) in scores and scores[(u, outcome)].score is not None]
     missing = [u for u in users if u not in scored]
@@ -453,7 +454,7 @@ async def test_a_course_mastery_scale_buckets_rollups_and_supplies_colours(empty
         ("0374B5", ["20"]), ("0B874B", ["10"]), ("FAB901", []), ("D97900", ["30"]), ("E0061F", [])]
 
 
-# ---------------------------------------------------------------- Course.outcomes in the viewer's order (docs/behaviour.md §5.2)
+# ---------------------------------------------------- Course.outcomes in the viewer's order (docs/behaviour.md §5.2)
 
 async def test_course_outcomes_follow_each_viewers_saved_order(api):
     links = DEMO_COURSE.outcome_ids()

@@ -1,4 +1,5 @@
-"""`outcome-graph token list` and `token revoke ID` (docs/architecture.md §6), as an operator runs them beside the service."""
+"""`outcome-graph token list` and `token revoke ID` (docs/architecture.md §6), as an operator runs them beside
+the service."""
 
 from __future__ import annotations
 
