@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 # Where citations live (tests/test_docs_cited.py checks the same places).
-SCANNED = ("outcome_graph", "tests", "bench", "scripts", "README.md", "pyproject.toml")
+SCANNED = ("outcome_graph", "tests", "bench", "scripts", "README.md", "pyproject.toml", "schema.graphql", ".ci")
 TEXT_SUFFIXES = {".py", ".md", ".mjs", ".js", ".json", ".toml", ".txt", ".graphql", ".sh", ".cfg", ".ini",
                  ".html", ".css", ".yaml", ".yml", ""}
 SKIPPED_PARTS = {"node_modules", ".git", "__pycache__", "out", "static"}  # static: vendored GraphiQL, bundles
