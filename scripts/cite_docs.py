@@ -7,7 +7,8 @@ Idempotent: a rewritten citation matches no rule, so running it again changes no
 repository because branches merged later bring new citations: run it after a merge, then regenerate
 schema.graphql (descriptions may cite) and run tests/test_docs_cited.py.
 
-    python scripts/cite_docs.py            # rewrite in place, print each changed file
+    python scripts/cite_docs.py            # rewrite in place, print each changed file (and, on stderr,
+                                           # the lines now longer than 120 columns, to rewrap)
     python scripts/cite_docs.py --check    # change nothing; exit 1 when something would change
 """
 
@@ -69,6 +70,13 @@ def rewrite(text: str) -> str:
     return text
 
 
+def _too_long(rel: Path, old: str, new: str, limit: int = 120) -> list[str]:
+    """Lines the rewrite pushed past the project's 120 columns, to rewrap by hand."""
+    before = {line for line in old.splitlines() if len(line) > limit}
+    return [f"{rel}:{n}: {len(line)} columns, rewrap" for n, line in enumerate(new.splitlines(), 1)
+            if len(line) > limit and line not in before]
+
+
 def scanned_files(root: Path = ROOT) -> list[Path]:
     """Every text file where citations may live, in a stable order."""
     found: list[Path] = []
@@ -87,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if a file would change")
     args = parser.parse_args(argv)
-    changed = []
+    changed: list[Path] = []
+    long_lines: list[str] = []
     for path in scanned_files():
         try:
             old = path.read_text(encoding="utf-8")
@@ -98,8 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             changed.append(path.relative_to(ROOT))
             if not args.check:
                 path.write_text(new, encoding="utf-8")
+            if path.suffix == ".py":
+                long_lines.extend(_too_long(path.relative_to(ROOT), old, new))
     for rel in changed:
         print(rel)
+    for line in long_lines:
+        print(line, file=sys.stderr)
     return 1 if args.check and changed else 0
 
 

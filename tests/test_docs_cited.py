@@ -1,6 +1,6 @@
 """Nothing the code cites lives outside the repository (docs/conventions.md §12), and every cited page and § exists.
 
-Scans the files scripts/cite_docs.py rewrites (code, tests, bench, scripts, README). A citation is a
+Scans the files scripts/cite_docs.py rewrites (code, tests, bench, scripts, README, schema.graphql). A citation is a
 `docs/<page>.md` path, optionally followed by sections: `docs/behaviour.md §1.2, §1.3`. A bare `§n` refers
 to the page cited last before it in the same file; `§8 row 48` (or `§8 #48`) names a worked example.
 """
