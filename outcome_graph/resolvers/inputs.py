@@ -59,9 +59,9 @@ class UserRef:
     def parse(cls, value: str | int, argument: str = "userIds") -> "UserRef":
         text = str(value).strip()
         if text == SELF:
-            return cls(text, is_self=True)
+            return cls(str(value), is_self=True)
         if text.startswith(SIS_PREFIX):
-            return cls(text, sis_user_id=text[len(SIS_PREFIX):])
+            return cls(str(value), sis_user_id=text[len(SIS_PREFIX):])
         return cls(str(value), id=parse_id(text, argument))
 
     def __str__(self) -> str:

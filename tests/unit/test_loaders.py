@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from outcome_graph.resolvers.loaders import Loader
+from outcome_graph.resolvers.dataloader import DataLoader
 
 
 async def test_a_cancelled_caller_does_not_cancel_a_load_that_others_share():
@@ -18,7 +18,7 @@ async def test_a_cancelled_caller_does_not_cancel_a_load_that_others_share():
         await release.wait()
         return [key * 2 for key in keys]
 
-    loader = Loader(load_fn=load)
+    loader = DataLoader(load_fn=load)
     cancelled = asyncio.ensure_future(loader.load(21))
     sharing = asyncio.ensure_future(loader.load(21))
     await started.wait()
