@@ -56,9 +56,10 @@ class UserRef:
     is_self: bool = False
 
     @classmethod
-    def parse(cls, value: str | int, argument: str = "userIds") -> "UserRef":
+    def parse(cls, value: str | int, argument: str = "userIds", *, allow_self: bool = True) -> "UserRef":
+        """allow_self=False where the viewer cannot be meant (a result's student): `self` is then malformed."""
         text = str(value).strip()
-        if text == SELF:
+        if text == SELF and allow_self:
             return cls(str(value), is_self=True)
         if text.startswith(SIS_PREFIX):
             return cls(str(value), sis_user_id=text[len(SIS_PREFIX):])
