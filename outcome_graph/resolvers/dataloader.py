@@ -18,17 +18,17 @@ class CacheMap:
     """key -> the future of its value, under cache_key_fn(key)."""
 
     def __init__(self, cache_key_fn: Callable[[Any], Hashable] | None):
-        self._key = cache_key_fn or (lambda key: key)
+        self.key = cache_key_fn or (lambda key: key)
         self._futures: dict[Hashable, asyncio.Future] = {}
 
     def get(self, key: Any) -> asyncio.Future | None:
-        return self._futures.get(self._key(key))
+        return self._futures.get(self.key(key))
 
     def set(self, key: Any, future: asyncio.Future) -> None:
-        self._futures[self._key(key)] = future
+        self._futures[self.key(key)] = future
 
     def delete(self, key: Any) -> None:
-        self._futures.pop(self._key(key), None)
+        self._futures.pop(self.key(key), None)
 
 
 class _Batch:
@@ -77,9 +77,11 @@ class DataLoader:
                 self.cache_map.set(key, future)
         batch = self._batch
         if batch is not None and not batch.dispatched:
+            primed = {self.cache_map.key(key): value for key, value in data.items()}
             for key, future in zip(batch.keys, batch.futures):
-                if key in data and not future.done():
-                    future.set_result(data[key])
+                cache_key = self.cache_map.key(key)
+                if cache_key in primed and not future.done():
+                    future.set_result(primed[cache_key])
             kept = [(k, f) for k, f in zip(batch.keys, batch.futures) if not f.done()]
             batch.keys, batch.futures = [k for k, _ in kept], [f for _, f in kept]
 

@@ -12,7 +12,8 @@ from outcome_graph.db.engine import unicode_lower
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.resolvers.access import CourseAccess, course_access
-from outcome_graph.resolvers.inputs import AggregateStat, Paging, RollupExclusion, RollupQuery, RollupSortBy, SortOrder
+from outcome_graph.resolvers.inputs import (AggregateStat, Paging, RollupExclusion, RollupQuery, RollupSortBy,
+                                            SortOrder)
 from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
@@ -110,7 +111,8 @@ async def _cursor_key(ctx, sort_by: RollupSortBy | None, cursor: list | None):
     return (name, cursor[-1]) if sort_by is RollupSortBy.STUDENT else (cursor[0], cursor[1], name, cursor[-1])
 
 
-async def _ordered(ctx, sel: Selection, sort_by: RollupSortBy | None, sort_outcome_id: int | None, desc: bool, request: PageRequest) -> tuple[list, dict]:
+async def _ordered(ctx, sel: Selection, sort_by: RollupSortBy | None, sort_outcome_id: int | None, desc: bool,
+                   request: PageRequest) -> tuple[list, dict]:
     """Every selected student in page order with the sort key of each; the cursors' keys placed as _AFTER and
     _BEFORE: _AFTER after, _BEFORE before a student whose key is the same (the cursor's own student)."""
     ids = list(sel.students.ids)

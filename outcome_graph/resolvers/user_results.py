@@ -121,7 +121,8 @@ async def _result_pages(ctx, keys: list[UserResultsKey]) -> list[Page | Exceptio
             continue
         if group is None:
             paging = key.paging
-            found[key] = Page([], [], 0, False, paging.after is not None or paging.before is not None or paging.offset > 0)
+            cursored = paging.after is not None or paging.before is not None or paging.offset > 0
+            found[key] = Page([], [], 0, False, cursored)
         else:
             groups.setdefault(group, []).append(key)
     for group, members in groups.items():
