@@ -141,3 +141,17 @@ async def test_aggregates_distributions_and_a_students_rollup_agree_with_the_pag
     row, student_sel = await student_rollup(ctx, 1, page.items[0].user_id, None)
     assert row == page.items[0] and student_sel.outcome_ids == sel.outcome_ids
     assert await student_rollup(ctx, 1, 1, None) is None  # the teacher is no student there
+
+
+@pytest.mark.parametrize("field", [
+    'contributingScores(outcomeId: "x") { scores { score } }',
+    'outcomeRollups(sectionId: "10x") { totalCount }',
+    'masteryDistribution(outcomeIds: ["201", "-1"]) { totalStudents }',
+])
+async def test_a_malformed_id_is_bad_user_input_before_the_policy_answers(api, field):
+    """The API parses ids into the core's inputs first: a student (refused these fields otherwise) learns only that
+    the id is malformed, the same answer a teacher gets."""
+    for role in ("student", "teacher"):
+        body = await api.query("{ course(id: 1) { %s } }" % field, as_=role, errors=True)
+        [error] = body["errors"]
+        assert error["extensions"]["code"] == "BAD_USER_INPUT", (role, error)
