@@ -1,5 +1,5 @@
-"""Dependencies point one way: app -> schema -> resolvers -> db, rollups (docs/architecture.md §1,
-docs/conventions.md §2).
+"""Dependencies point one way: app -> schema (GraphQL) and rest (HTTP) -> resolvers (the API-neutral core) -> db,
+rollups; neither API imports the other, and the core, db/ and rollups/ import no GraphQL or HTTP library.
 
 Every import counts, read with `ast` without importing anything: module level, inside functions (lazy),
 under `if TYPE_CHECKING:`, relative, and the strings given to `strawberry.lazy(...)`,
@@ -21,6 +21,9 @@ LEAVES = ("outcome_graph.errors", "outcome_graph.settings")
 TOP = ("outcome_graph.app", "outcome_graph.cli", "outcome_graph.__main__")
 IO_LIBRARIES = ("sqlalchemy", "strawberry", "graphql", "starlette", "uvicorn", "aiosqlite", "asyncpg", "alembic",
                 "httpx")
+API_LIBRARIES = ("strawberry", "graphql", "starlette", "uvicorn", "httpx")  # GraphQL and HTTP: the APIs' own
+CORE = ("outcome_graph.resolvers", "outcome_graph.rollups", "outcome_graph.db")
+APIS = {"outcome_graph.schema": "outcome_graph.rest", "outcome_graph.rest": "outcome_graph.schema"}
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,16 @@ def _internal(prefix: str) -> list[Import]:
     return [i for i in IMPORTS if within(i.module, [prefix]) and within(i.target, ["outcome_graph"])]
 
 
-def _of(prefix: str) -> list[Import]:
-    return [i for i in IMPORTS if within(i.module, [prefix])]
+def _of(prefix: str, imports: list[Import] | None = None) -> list[Import]:
+    return [i for i in (IMPORTS if imports is None else imports) if within(i.module, [prefix])]
+
+
+def api_libraries_in_core(imports: list[Import]) -> list[Import]:
+    return [i for core in CORE for i in _of(core, imports) if within(i.target, API_LIBRARIES)]
+
+
+def apis_importing_each_other(imports: list[Import]) -> list[Import]:
+    return [i for api, other in APIS.items() for i in _of(api, imports) if within(i.target, [other])]
 
 
 def _fail_on(violations: list[Import], rule: str) -> None:
@@ -104,25 +115,29 @@ def test_rollups_import_no_io_no_graphql_and_no_other_subpackage():
              "rollups/ is the pure engine: no SQLAlchemy, no strawberry, no other outcome_graph subpackage")
 
 
-def test_db_imports_no_graphql_and_nothing_above_it():
+def test_db_imports_nothing_above_it():
     allowed = ("outcome_graph.db", "outcome_graph.rollups", *LEAVES)
-    _fail_on([i for i in _of("outcome_graph.db") if within(i.target, ("strawberry", "graphql", "starlette"))]
-             + [i for i in _internal("outcome_graph.db") if not within(i.target, allowed)],
-             "db/ never imports strawberry, nor schema/resolvers/app/auth/context/jobs (only db, rollups, "
-             "errors, settings)")
+    _fail_on([i for i in _internal("outcome_graph.db") if not within(i.target, allowed)],
+             "db/ never imports schema/resolvers/app/auth/context/jobs (only db, rollups, errors, settings)")
 
 
-def test_resolvers_never_import_schema_or_app():
-    forbidden = ("outcome_graph.schema", "outcome_graph.graphiql", "outcome_graph.body_limit",
-                 "outcome_graph.response_cache", *TOP)
+def test_resolvers_never_import_an_api_or_the_app():
+    forbidden = ("outcome_graph.schema", "outcome_graph.rest", "outcome_graph.graphiql", "outcome_graph.body_limit",
+                 "outcome_graph.response_cache", "outcome_graph.asgi_limits", "outcome_graph.websocket", *TOP)
     _fail_on([i for i in _internal("outcome_graph.resolvers") if within(i.target, forbidden)],
-             "resolvers/ never import schema/ or the app (they return rows and dataclasses)")
+             "resolvers/ (the core) never import schema/, rest/ or the app: both APIs call it with "
+             "resolvers/inputs.py's types and get plain rows and dataclasses back")
 
 
-def test_resolvers_use_strawberry_only_for_dataloaders():
-    _fail_on([i for i in _of("outcome_graph.resolvers")
-              if within(i.target, ("strawberry", "graphql")) and not within(i.target, ["strawberry.dataloader"])],
-             "resolvers/ build no GraphQL types (schema/ does); strawberry.dataloader is the one exception")
+def test_the_core_imports_no_graphql_or_http_library():
+    _fail_on(api_libraries_in_core(IMPORTS),
+             "resolvers/, rollups/ and db/ import none of strawberry, graphql, starlette, uvicorn, httpx "
+             "(the core's DataLoader is resolvers/dataloader.py)")
+
+
+def test_neither_api_imports_the_other():
+    _fail_on(apis_importing_each_other(IMPORTS),
+             "schema/ (GraphQL) and rest/ (REST) are mappers over the core: neither imports the other")
 
 
 def test_schema_never_imports_app_or_cli_and_runs_no_sql():
@@ -206,3 +221,21 @@ Ref = Annotated["Rollup", strawberry.lazy("outcome_graph.schema.rollup")]
     init = {i.target for i in imports_in("from .engine import rollup", "outcome_graph.rollups",
                                          PACKAGE / "rollups" / "__init__.py", is_package=True)}
     assert init == {"outcome_graph.rollups.engine.rollup"}
+
+
+def test_the_api_rules_catch_what_they_forbid():
+    """The rules hold for modules that may not exist yet (rest/): checked here on made-up sources."""
+    def scan(source: str, module: str) -> list[Import]:
+        return imports_in(source, module, PACKAGE / (module.replace(".", "/") + ".py"))
+
+    core = scan("from strawberry.dataloader import DataLoader\nimport starlette.requests\nimport json",
+                "outcome_graph.resolvers.example")
+    assert [i.target for i in api_libraries_in_core(core)] == ["strawberry.dataloader.DataLoader",
+                                                                 "starlette.requests"]
+    assert len(api_libraries_in_core(scan("import httpx", "outcome_graph.db.example"))) == 1
+    assert not api_libraries_in_core(scan("import httpx", "outcome_graph.schema.example"))
+    rest = scan("from outcome_graph.schema.course import Course\nfrom outcome_graph.resolvers import inputs",
+                "outcome_graph.rest.example")
+    assert [i.target for i in apis_importing_each_other(rest)] == ["outcome_graph.schema.course.Course"]
+    schema = scan("def later():\n    from ..rest import routes", "outcome_graph.schema.example")
+    assert [i.target for i in apis_importing_each_other(schema)] == ["outcome_graph.rest.routes"]

@@ -10,7 +10,7 @@ from outcome_graph.db import models as m
 from outcome_graph.db.results import counted
 from outcome_graph.errors import Mistake, NotFound
 from outcome_graph.resolvers.access import require_grader
-from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.inputs import ContributingQuery
 from outcome_graph.resolvers.students import select_students
 
 OUTCOME_NOT_IN_CONTEXT = Mistake(NotFound, "outcomeId", "outcomeId: outcome {id} is not linked in this course",
@@ -34,22 +34,22 @@ class Contributing:
     labels: dict[int, str]  # alignment row id -> the listed alignment_id its results count under
 
 
-async def contributing_scores(ctx, course_id: int, outcome_id, user_ids, only_assignment_alignments: bool,
-                              show_unpublished_assignments: bool) -> Contributing:
+async def contributing_scores(ctx, q: ContributingQuery) -> Contributing:
+    """The outcome's alignments in the course and the selected students' scores on them (graders only)."""
+    course_id, oid = q.course_id, q.outcome_id
     access = await require_grader(ctx, course_id)
-    oid = parse_id(outcome_id, "outcomeId")
     links = await ctx.loaders.links_by_course.load(course_id)
     if all(link.outcome_id != oid for link in links):
         raise OUTCOME_NOT_IN_CONTEXT(id=oid)
-    students = await select_students(ctx, access, user_ids, None)
+    students = await select_students(ctx, access, q.user_ids, None)
     rows = await ctx.loaders.alignments_by_course_outcome.load((course_id, oid))
     ctx.loaders.alignment_by_id.prime_many({r.id: r for r in rows})  # ContributingScore.alignment reads them
     assets = await ctx.loaders.asset_by_id.load_many([r.asset_id for r in rows])
     alignments, labels = [], {}
     for row, asset in zip(rows, assets):
-        if only_assignment_alignments and asset.type not in ASSIGNMENT_TYPES:
+        if q.only_assignment_alignments and asset.type not in ASSIGNMENT_TYPES:
             continue
-        if not show_unpublished_assignments and not asset.published:
+        if not q.show_unpublished_assignments and not asset.published:
             continue
         # Quizzes count through their assignment: Canvas's indirect alignments (docs/behaviour.md §5.1).
         prefix = f"I_{asset.id}" if asset.type == "quiz" else f"D_{row.id}"

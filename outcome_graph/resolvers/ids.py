@@ -1,4 +1,4 @@
-"""GraphQL ID strings <-> source-system integer ids."""
+"""Ids as an API sends them (GraphQL ID strings, REST path and query strings, ints) -> source-system integer ids."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ MAX_ID = 2**63 - 1
 
 
 def parse_id(value: str | int, argument: str) -> int:
-    """A positive integer id; anything else is a BAD_USER_INPUT naming the GraphQL argument."""
+    """A positive integer id; anything else is a BAD_USER_INPUT naming the argument as the caller's API spells it."""
     text = str(value).strip()
     if text.isascii() and text.isdigit():
         n = int(text)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from functools import partial
 from typing import Any, Awaitable, Callable, TypeVar
 
-from strawberry.dataloader import DataLoader
-
 from outcome_graph.db import batch
 from outcome_graph.db.reader import Reader
+from outcome_graph.resolvers.dataloader import DataLoader
 
 MAX_BATCH = 1000
 T = TypeVar("T")
@@ -37,16 +35,6 @@ _LOADS: dict[str, tuple[Callable, Callable | None]] = {
 }
 
 
-class Loader(DataLoader):
-    """A DataLoader whose pending loads outlive a cancelled caller. graphql-core cancels a failed field's
-    siblings, and cancelling a task cancels the future it awaits: a load that fields elsewhere in the query
-    share would fail them all with CancelledError, which no error handler catches."""
-
-    def load(self, key: Any):
-        future = super().load(key)
-        return future if future.done() else asyncio.shield(future)
-
-
 class Loaders:
     """Created per request: caches never outlive the request that filled them.
 
@@ -62,7 +50,7 @@ class Loaders:
         if spec is None:
             raise AttributeError(name)
         fn, key = spec
-        loader = Loader(load_fn=partial(fn, self._reader), max_batch_size=MAX_BATCH, cache_key_fn=key)
+        loader = DataLoader(load_fn=partial(fn, self._reader), max_batch_size=MAX_BATCH, cache_key_fn=key)
         setattr(self, name, loader)
         return loader
 
@@ -71,7 +59,7 @@ def request_loader(ctx, name: str, load_fn: Callable) -> DataLoader:
     """A DataLoader made on first use and kept for the request (in ctx.memo, which lives as long)."""
     loader = ctx.memo.get(name)
     if loader is None:
-        loader = ctx.memo[name] = Loader(load_fn=load_fn, max_batch_size=MAX_BATCH)
+        loader = ctx.memo[name] = DataLoader(load_fn=load_fn, max_batch_size=MAX_BATCH)
     return loader
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -32,7 +33,7 @@ async def ordered_links(ctx, course_id: int) -> list:
     return sorted(links, key=lambda link: position.get(link.outcome_id, last))
 
 
-async def select_outcome_ids(ctx, course_id: int, outcome_ids: list[int] | None,
+async def select_outcome_ids(ctx, course_id: int, outcome_ids: Collection[int] | None,
                              group_id: int | None, *, ordered: bool = True) -> list[int]:
     """Selected outcome ids, validated in Canvas's order (docs/behaviour.md §3.5); in display order when `ordered`."""
     if outcome_ids is not None and group_id is not None:

@@ -14,6 +14,7 @@ from typing import Any, Generic, Sequence, TypeVar
 import orjson
 
 from outcome_graph.errors import BadUserInput
+from outcome_graph.resolvers.inputs import Paging
 
 T = TypeVar("T")
 MAX_INT = 2**63 - 1
@@ -32,12 +33,14 @@ KEY_TYPES: dict[str, tuple[type, ...]] = {
 
 @dataclass(frozen=True)
 class PageRequest:
-    """Which slice of a connection: `size` edges after `after` (forward) or before `before` (backward)."""
+    """Which slice of a connection: `size` edges after `after` (forward, `offset` of them skipped first) or
+    before `before` (backward)."""
 
     size: int
     backward: bool
     after: list | None  # decoded cursor keys
     before: list | None
+    offset: int = 0
 
 
 def check_size(value: int, maximum: int, argument: str) -> int:
@@ -49,16 +52,22 @@ def check_size(value: int, maximum: int, argument: str) -> int:
     return value
 
 
-def page_request(kind: str, maximum: int, *, first: int | None, after: str | None, last: int | None = None,
-                 before: str | None = None) -> PageRequest:
-    """The request's slice, checked: `first` or `last` (not both; neither means the first 10) and cursors of
-    this connection and sort."""
+def page_request(kind: str, maximum: int, paging: Paging) -> PageRequest:
+    """The request's slice, checked: `first` or `last` (not both; neither means the first 10), cursors of
+    this connection and sort, and an offset (forward only, at most MAX_INT)."""
+    first, last = paging.first, paging.last
     if first is not None and last is not None:
         raise BadUserInput("pass first (forward) or last (backward), not both", argument="last")
     backward = last is not None
     size = check_size(last, maximum, "last") if backward else \
         check_size(DEFAULT_PAGE_SIZE if first is None else first, maximum, "first")
-    return PageRequest(size, backward, decode_cursor(after, kind, "after"), decode_cursor(before, kind, "before"))
+    offset = paging.offset
+    if offset and backward:
+        raise BadUserInput("an offset pages forward only: pass first, not last", argument="offset")
+    if not 0 <= offset <= MAX_INT:
+        raise BadUserInput(f"offset must be between 0 and {MAX_INT}, got {offset}", argument="offset")
+    return PageRequest(size, backward, decode_cursor(paging.after, kind, "after"),
+                       decode_cursor(paging.before, kind, "before"), offset)
 
 
 def encode_cursor(kind: str, key: Sequence[Any]) -> str:
@@ -103,10 +112,11 @@ class Page(Generic[T]):
 
 
 def cut(window: list[T], request: PageRequest) -> tuple[list[T], bool, bool]:
-    """The page of a window (the edges between the cursors, in order, or size + 1 of them from the side the
-    request reads): (items, has_next, has_previous). Going forward, hasPreviousPage says whether a cursor
-    came before; going backward, hasNextPage does."""
+    """The page of a window (the edges between the cursors, in order, or offset + size + 1 of them from the side
+    the request reads): (items, has_next, has_previous). Going forward, hasPreviousPage says whether a cursor
+    or an offset came before; going backward, hasNextPage does."""
     n = request.size
     if request.backward:
         return window[max(0, len(window) - n):] if n else [], request.before is not None, len(window) > n
-    return window[:n], len(window) > n, request.after is not None
+    start = request.offset
+    return window[start:start + n], len(window) > start + n, request.after is not None or start > 0

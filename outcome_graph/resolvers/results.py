@@ -12,7 +12,7 @@ from outcome_graph.db.engine import SQLITE_UNICODE_LOWER
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import Forbidden, Mistake
 from outcome_graph.resolvers.access import course_access
-from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.inputs import Paging, ResultQuery
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
 from outcome_graph.resolvers.students import requested_users, select_students
@@ -60,19 +60,18 @@ def result_cursor(row) -> str:
     return encode_cursor("result", (row.user_id, row.outcome_id, row.id))
 
 
-async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, outcome_group_id, section_id,
-                               include_hidden: bool, first: int | None, after: str | None, last: int | None = None,
-                               before: str | None = None) -> Page:
+async def outcome_results_page(ctx, q: ResultQuery, paging: Paging) -> Page:
     """Two statements: the page with its total and the users, alignments and assets its nodes show, and
     its outcomes. All are in the loaders before the nodes resolve, so their fields resolve synchronously."""
+    course_id, include_hidden = q.course_id, q.include_hidden
     access = await course_access(ctx, course_id)
     if include_hidden and not access.sees_hidden:
         raise HIDDEN_FOR_GRADERS()
-    await requested_users(ctx, access, user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
-    request = page_request("result", ctx.settings.max_page_size, first=first, after=after, last=last, before=before)
-    outcomes = await _outcome_filter(ctx, course_id, outcome_ids, outcome_group_id)
-    students = await _student_filter(ctx, access, user_ids, section_id)
-    cursored = request.after is not None or request.before is not None
+    await requested_users(ctx, access, q.user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
+    request = page_request("result", ctx.settings.max_page_size, paging)
+    outcomes = await _outcome_filter(ctx, course_id, q.outcome_ids, q.outcome_group_id)
+    students = await _student_filter(ctx, access, q.user_ids, q.section_id)
+    cursored = request.after is not None or request.before is not None or request.offset > 0
     if students is None or outcomes is None:
         return Page([], [], 0, False, cursored)
     dialect = ctx.engine.dialect.name
@@ -84,7 +83,7 @@ async def outcome_results_page(ctx, course_id: int, *, user_ids, outcome_ids, ou
     order = (key, *ORDER)
     if request.backward:
         order = tuple(c.desc() for c in order)
-    rows = list(await ctx.reader.rows(base.order_by(*order).limit(request.size + 1)))
+    rows = list(await ctx.reader.rows(base.order_by(*order).limit(request.offset + request.size + 1)))
     if rows:
         total = rows[0].total
     else:  # past the last page: the total still counts every page
@@ -101,9 +100,7 @@ async def _outcome_filter(ctx, course_id: int, outcome_ids, outcome_group_id):
     """outcome_id's condition; None when nothing can match. Unfiltered, a subquery saves loading the links."""
     if outcome_ids is None and outcome_group_id is None:
         return r.outcome_id.in_(select(link.outcome_id).where(link.course_id == course_id))
-    ids = await select_outcome_ids(ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
-                                   None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"),
-                                   ordered=False)
+    ids = await select_outcome_ids(ctx, course_id, outcome_ids, outcome_group_id, ordered=False)
     return r.outcome_id.in_(ids) if ids else None
 
 

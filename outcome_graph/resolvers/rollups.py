@@ -13,7 +13,8 @@ from outcome_graph.db.engine import unicode_lower
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.resolvers.access import CourseAccess, course_access
-from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.inputs import (AggregateStat, Paging, RollupExclusion, RollupQuery, RollupSortBy,
+                                            SortOrder)
 from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
@@ -21,8 +22,8 @@ from outcome_graph.resolvers.students import (Students, apply_enrollment_exclusi
                                              select_students)
 from outcome_graph.rollups import RollupScore, aggregate
 
-MISSING_USER_ROLLUPS = "missing_user_rollups"
-MISSING_OUTCOME_RESULTS = "missing_outcome_results"
+MISSING_USER_ROLLUPS = RollupExclusion.MISSING_USER_ROLLUPS
+MISSING_OUTCOME_RESULTS = RollupExclusion.MISSING_OUTCOME_RESULTS
 MISSING_SORT_OUTCOME = Mistake(BadUserInput, "sortOutcomeId", "sortBy: OUTCOME needs sortOutcomeId, the outcome "
                                "whose scores order the students",
                                canvas="missing required sort_outcome_id parameter value")
@@ -64,15 +65,13 @@ async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_
     return await ctx.reader.rows(stmt)
 
 
-async def select_for_rollups(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id,
-                             exclude) -> Selection:
-    access = await course_access(ctx, course_id)
-    await requested_users(ctx, access, user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
-    outcomes = await select_outcome_ids(
-        ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
-        None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"))
-    students = await select_students(ctx, access, user_ids, section_id)
-    excluded = {e.value if hasattr(e, "value") else e for e in exclude or ()}
+async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
+    """The students and outcomes q selects, after its exclusions, with the viewer's access to the course."""
+    access = await course_access(ctx, q.course_id)
+    await requested_users(ctx, access, q.user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
+    outcomes = await select_outcome_ids(ctx, q.course_id, q.outcome_ids, q.outcome_group_id)
+    students = await select_students(ctx, access, q.user_ids, q.section_id)
+    excluded = q.exclude
     students = apply_enrollment_exclusions(students, excluded)
     if excluded & {MISSING_USER_ROLLUPS, MISSING_OUTCOME_RESULTS} and students.ids and outcomes:
         pairs = await _result_pairs(ctx, access, students.ids, outcomes)
@@ -102,7 +101,7 @@ def _name(users: dict, uid: int) -> str:
 _AFTER, _BEFORE = object(), object()  # the cursors' places among the students, whoever holds their keys now
 
 
-async def _cursor_key(ctx, sort_by, cursor: list | None):
+async def _cursor_key(ctx, sort_by: RollupSortBy | None, cursor: list | None):
     """A cursor's whole sort key, its student's name key derived again from their id (cursors carry no names)."""
     if cursor is None or sort_by is None:
         return None if cursor is None else tuple(cursor)
@@ -110,10 +109,11 @@ async def _cursor_key(ctx, sort_by, cursor: list | None):
     if user is None:
         return None
     name = unicode_lower(user.sortable_name)
-    return (name, cursor[-1]) if sort_by == "student" else (cursor[0], cursor[1], name, cursor[-1])
+    return (name, cursor[-1]) if sort_by is RollupSortBy.STUDENT else (cursor[0], cursor[1], name, cursor[-1])
 
 
-async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, request: PageRequest) -> tuple[list, dict]:
+async def _ordered(ctx, sel: Selection, sort_by: RollupSortBy | None, sort_outcome_id: int | None, desc: bool,
+                   request: PageRequest) -> tuple[list, dict]:
     """Every selected student in page order with the sort key of each; the cursors' keys placed as _AFTER and
     _BEFORE: _AFTER after, _BEFORE before a student whose key is the same (the cursor's own student)."""
     ids = list(sel.students.ids)
@@ -125,7 +125,7 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, re
         keys.update((u, (u,)) for u in ids)
     else:
         users = {r.id: r for r in await load_all(ctx.loaders.user_by_id, ids)}
-        if sort_by == "student":
+        if sort_by is RollupSortBy.STUDENT:
             keys.update((u, (_name(users, u), u)) for u in ids)
         else:  # "outcome": that outcome's scores alone
             scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) \
@@ -140,55 +140,52 @@ async def _ordered(ctx, sel: Selection, sort_by, sort_outcome_id, desc: bool, re
     if (request.after is not None and after is None) or (request.before is not None and before is None):
         raise BadUserInput("the cursor's student no longer exists: start again from the first page",
                            argument="after" if after is None and request.after is not None else "before")
-    if sort_by == "outcome":  # missing scores last in both directions (docs/behaviour.md §3.4)
+    if sort_by is RollupSortBy.OUTCOME:  # missing scores last in both directions (docs/behaviour.md §3.4)
         scored = sorted((u for u in keys if not keys[u][0]), key=keys.__getitem__, reverse=desc)
         missing = sorted((u for u in keys if keys[u][0]), key=keys.__getitem__, reverse=desc)
         return scored + missing, keys
     return sorted(keys, key=keys.__getitem__, reverse=desc), keys
 
 
-def _cursor(sort_by, key: tuple) -> tuple:
+def _cursor(sort_by: RollupSortBy | None, key: tuple) -> tuple:
     """What a cursor carries of a sort key: no name."""
-    return key if sort_by is None else (key[-1],) if sort_by == "student" else (key[0], key[1], key[-1])
+    return key if sort_by is None else (key[-1],) if sort_by is RollupSortBy.STUDENT else (key[0], key[1], key[-1])
 
 
-def _parse_sort(sort_by, sort_outcome_id) -> tuple[str | None, int | None]:
-    sort = None if sort_by is None else (sort_by.value if hasattr(sort_by, "value") else sort_by)
-    if sort != "outcome":
-        if sort_outcome_id is not None:
+def _check_sort(q: RollupQuery) -> None:
+    """sortOutcomeId goes with sortBy: OUTCOME, and only with it."""
+    if q.sort_by is not RollupSortBy.OUTCOME:
+        if q.sort_outcome_id is not None:
             raise SORT_OUTCOME_WITHOUT_SORT()
-        return sort, None
-    if sort_outcome_id is None:
+    elif q.sort_outcome_id is None:
         raise MISSING_SORT_OUTCOME()
-    return sort, parse_id(sort_outcome_id, "sortOutcomeId")
 
 
-async def _check_sort_outcome(ctx, course_id: int, sort_outcome: int, outcome_ids, outcome_group_id) -> None:
+async def _check_sort_outcome(ctx, q: RollupQuery) -> None:
     """The sort outcome is one of the course's, among those selected (Canvas would sort by nothing instead)."""
-    if all(link.outcome_id != sort_outcome for link in await ctx.loaders.links_by_course.load(course_id)):
+    sort_outcome = q.sort_outcome_id
+    if all(link.outcome_id != sort_outcome for link in await ctx.loaders.links_by_course.load(q.course_id)):
         raise UNKNOWN_SORT_OUTCOME(id=sort_outcome)
-    if outcome_ids is not None or outcome_group_id is not None:
-        selected = await select_outcome_ids(
-            ctx, course_id, parse_ids(outcome_ids, "outcomeIds"),
-            None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"), ordered=False)
+    if q.outcome_ids is not None or q.outcome_group_id is not None:
+        selected = await select_outcome_ids(ctx, q.course_id, q.outcome_ids, q.outcome_group_id, ordered=False)
         if sort_outcome not in selected:
             raise UNSELECTED_SORT_OUTCOME(id=sort_outcome)
 
 
-async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids, outcome_group_id, exclude,
-                       sort_by, sort_outcome_id, sort_order, first: int | None, after: str | None,
-                       last: int | None = None, before: str | None = None) -> tuple[Page, Selection]:
+async def rollups_page(ctx, q: RollupQuery, paging: Paging) -> tuple[Page[RollupRow], Selection]:
+    """A page of student rollups in q's order, with the selection it was cut from (for the page's outcomes
+    and rating percents)."""
     # docs/behaviour.md §3.9: permissions, then sort
-    await requested_users(ctx, await course_access(ctx, course_id), user_ids)
-    sort, sort_outcome = _parse_sort(sort_by, sort_outcome_id)
-    desc = sort_order is not None and (sort_order.value if hasattr(sort_order, "value") else sort_order) == "desc"
-    kind = f"rollup:{sort or 'id'}:{'desc' if desc else 'asc'}"
-    request = page_request(kind, ctx.settings.max_page_size, first=first, after=after, last=last, before=before)
-    sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
-                                   outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
-    if sort_outcome is not None:
-        await _check_sort_outcome(ctx, course_id, sort_outcome, outcome_ids, outcome_group_id)
-    order, keys = await _ordered(ctx, sel, sort, sort_outcome, desc, request)
+    await requested_users(ctx, await course_access(ctx, q.course_id), q.user_ids)
+    _check_sort(q)
+    sort = q.sort_by
+    desc = q.sort_order is SortOrder.DESC
+    kind = f"rollup:{sort.value if sort else 'id'}:{'desc' if desc else 'asc'}"
+    request = page_request(kind, ctx.settings.max_page_size, paging)
+    sel = await select_for_rollups(ctx, q)
+    if q.sort_outcome_id is not None:
+        await _check_sort_outcome(ctx, q)
+    order, keys = await _ordered(ctx, sel, sort, q.sort_outcome_id, desc, request)
     start = order.index(_AFTER) + 1 if _AFTER in keys else 0
     end = order.index(_BEFORE) if _BEFORE in keys else len(order)
     window = [u for u in order[start:end] if u is not _AFTER and u is not _BEFORE]
@@ -205,12 +202,10 @@ async def rollups_page(ctx, course_id: int, *, user_ids, section_id, outcome_ids
     return Page(items, cursors, total, has_next, has_previous), sel
 
 
-async def aggregate_rollups(ctx, course_id: int, *, stat, user_ids, section_id, outcome_ids, outcome_group_id,
-                            exclude) -> list[tuple[int, RollupScore]]:
-    """One course-level score per outcome over the selected students (docs/behaviour.md §1.8)."""
-    sel = await select_for_rollups(ctx, course_id, user_ids=user_ids, section_id=section_id,
-                                   outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
-    name = stat.value if hasattr(stat, "value") else (stat or "mean")
+async def aggregate_rollups(ctx, q: RollupQuery) -> list[tuple[int, RollupScore]]:
+    """One course-level score (q.stat) per outcome over the selected students (docs/behaviour.md §1.8)."""
+    sel = await select_for_rollups(ctx, q)
+    name = (q.stat or AggregateStat.MEAN).value
     scores = await _read(ctx, sel, sel.students.ids, sel.outcome_ids, scores_only=True) \
         if sel.students.ids and sel.outcome_ids else {}
     per_outcome: dict[int, list[RollupScore]] = {}

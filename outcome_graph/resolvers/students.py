@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from outcome_graph.errors import BadUserInput, Forbidden, Mistake, NotFound
 from outcome_graph.resolvers.access import NOT_AUTHORIZED_GRADES, CourseAccess
-from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.inputs import RollupExclusion, UserRef
 from outcome_graph.resolvers.users import resolve_user_ids
 
 BOTH_USER_FILTERS = Mistake(BadUserInput, "sectionId", "pass userIds or sectionId, not both",
@@ -16,8 +16,6 @@ NOT_STUDENTS = Mistake(NotFound, "userIds", "userIds: {ref} is not a student of 
 INVALID_SECTION = Mistake(NotFound, "sectionId", "sectionId: no section {id} in this course",
                           canvas="invalid section id")
 
-CONCLUDED_ENROLLMENTS = "concluded_enrollments"
-INACTIVE_ENROLLMENTS = "inactive_enrollments"
 # Canvas's ranking of enrollment states, best first (docs/gradebook.md).
 STATE_RANK = ("active", "invited", "completed", "inactive")
 
@@ -35,18 +33,18 @@ class Students:
     enrollments: dict[int, list] = field(default_factory=dict)
 
 
-async def _resolve_user_ids(ctx, raw_ids: list[str]) -> list[int]:
+async def _resolve_user_ids(ctx, refs: tuple[UserRef, ...]) -> list[int]:
     """ids, `self` and `sis_user_id:X` -> user ids, duplicates removed (unknown SIS ids become -1)."""
-    return list(dict.fromkeys(-1 if u is None else u for u in await resolve_user_ids(ctx, raw_ids, "userIds")))
+    return list(dict.fromkeys(-1 if u is None else u for u in await resolve_user_ids(ctx, refs, "userIds")))
 
 
-async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None) -> list[int] | None:
+async def requested_users(ctx, access: CourseAccess, user_ids: tuple[UserRef, ...] | None) -> list[int] | None:
     """user_ids resolved, then the policy's permission step; runs before the sort, outcome and user checks
     (docs/behaviour.md §3.9 order); memoised, so callers may repeat it."""
     if user_ids is None:
         access.check_user_ids(None)
         return None
-    key = ("user_ids", access.course_id, tuple(map(str, user_ids)))
+    key = ("user_ids", access.course_id, tuple(user_ids))
     if key not in ctx.memo:
         wanted = await _resolve_user_ids(ctx, user_ids)
         access.check_user_ids(wanted)
@@ -54,17 +52,16 @@ async def requested_users(ctx, access: CourseAccess, user_ids: list[str] | None)
     return ctx.memo[key]
 
 
-async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
-                          section_id: str | None) -> Students:
+async def select_students(ctx, access: CourseAccess, user_ids: tuple[UserRef, ...] | None,
+                          section_id: int | None) -> Students:
     """The students of the course a request may read, per user_ids or section_id (docs/behaviour.md §3.1)."""
     wanted = await requested_users(ctx, access, user_ids)
     if user_ids is not None and section_id is not None:
         raise BOTH_USER_FILTERS()
     course_id = access.course_id
     enrollments = await ctx.loaders.enrollments_by_course.load(course_id)
-    section = None
-    if section_id is not None:
-        section = parse_id(section_id, "sectionId")
+    section = section_id
+    if section is not None:
         sections = await ctx.loaders.sections_by_course.load(course_id)
         if all(s.id != section for s in sections):
             raise INVALID_SECTION(id=section)
@@ -89,11 +86,12 @@ async def select_students(ctx, access: CourseAccess, user_ids: list[str] | None,
     return Students(ids, {u: student_enrollments[u] for u in ids})
 
 
-def apply_enrollment_exclusions(students: Students, exclude: set[str]) -> Students:
+def apply_enrollment_exclusions(students: Students, exclude: frozenset[RollupExclusion]) -> Students:
     """Each exclusion drops students none of whose enrollments in scope is outside its state
     (docs/behaviour.md §3.1)."""
     ids = students.ids
-    for name, state in ((CONCLUDED_ENROLLMENTS, "completed"), (INACTIVE_ENROLLMENTS, "inactive")):
+    for name, state in ((RollupExclusion.CONCLUDED_ENROLLMENTS, "completed"),
+                        (RollupExclusion.INACTIVE_ENROLLMENTS, "inactive")):
         if name in exclude:
             ids = [u for u in ids if any(e.state != state for e in students.enrollments[u])]
     return Students(ids, {u: students.enrollments[u] for u in ids})

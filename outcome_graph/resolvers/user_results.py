@@ -12,14 +12,12 @@ from __future__ import annotations
 from typing import NamedTuple, Optional
 
 from sqlalchemy import and_, func, or_, select, true
-from strawberry.dataloader import DataLoader
-
 from outcome_graph.db import models as m
 from outcome_graph.db.results import counted, joined
 from outcome_graph.errors import DomainError
 from outcome_graph.resolvers.access import course_access
-from outcome_graph.resolvers.ids import parse_id, parse_ids
-from outcome_graph.resolvers.loaders import request_loader
+from outcome_graph.resolvers.inputs import Paging, UserRef
+from outcome_graph.resolvers.loaders import DataLoader, request_loader
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, page_request
 from outcome_graph.resolvers.results import HIDDEN_FOR_GRADERS, ORDER, RESULT_COLUMNS, keyset, name_key, result_cursor
@@ -34,12 +32,9 @@ class UserResultsKey(NamedTuple):
 
     course_id: int
     user_id: int
-    outcome_ids: Optional[tuple[str, ...]]
+    outcome_ids: Optional[tuple[int, ...]]
     include_hidden: bool
-    first: Optional[int]
-    after: Optional[str]
-    last: Optional[int] = None
-    before: Optional[str] = None
+    paging: Paging
 
 
 class _Group(NamedTuple):
@@ -57,11 +52,10 @@ async def _checked(ctx, key: UserResultsKey) -> _Group | None:
     access = await course_access(ctx, key.course_id)
     if key.include_hidden and not access.sees_hidden:
         raise HIDDEN_FOR_GRADERS()
-    user_ids = [str(key.user_id)]
+    user_ids = (UserRef(str(key.user_id), id=key.user_id),)
     await requested_users(ctx, access, user_ids)  # permissions before the other checks (docs/behaviour.md §3.9 order)
-    request = page_request("result", ctx.settings.max_page_size, first=key.first, after=key.after, last=key.last,
-                           before=key.before)
-    outcomes = await select_outcome_ids(ctx, key.course_id, parse_ids(key.outcome_ids, "outcomeIds"), None)
+    request = page_request("result", ctx.settings.max_page_size, key.paging)
+    outcomes = await select_outcome_ids(ctx, key.course_id, key.outcome_ids, None)
     students = await select_students(ctx, access, user_ids, None)
     if not students.ids or not outcomes:
         return None
@@ -72,7 +66,7 @@ async def _checked(ctx, key: UserResultsKey) -> _Group | None:
 def _hashable(request: PageRequest) -> PageRequest:
     """The request as a group key: its cursors as tuples."""
     return PageRequest(request.size, request.backward, *(None if c is None else tuple(c)
-                                                         for c in (request.after, request.before)))
+                                                         for c in (request.after, request.before)), request.offset)
 
 
 def _pages_statement(dialect: str, group: _Group, user_ids: list[int]):
@@ -94,7 +88,7 @@ def _pages_statement(dialect: str, group: _Group, user_ids: list[int]):
         func.row_number().over(partition_by=partition, order_by=order).label("rank"),
     )).join(u, u.id == r.user_id).where(*where).subquery()
     # Rows before the cursor only carry the total of a user whose page is empty (one such row per user).
-    keep = ranked.c.rank <= request.size + 1
+    keep = ranked.c.rank <= request.offset + request.size + 1
     if past is not None:
         keep = keep & or_(ranked.c.past_cursor, ranked.c.rank == 1)
     return select(ranked).where(keep).order_by(ranked.c.user_id, ranked.c.past_cursor, ranked.c.rank)
@@ -126,7 +120,9 @@ async def _result_pages(ctx, keys: list[UserResultsKey]) -> list[Page | Exceptio
             found[key] = e
             continue
         if group is None:
-            found[key] = Page([], [], 0, False, key.after is not None or key.before is not None)
+            paging = key.paging
+            cursored = paging.after is not None or paging.before is not None or paging.offset > 0
+            found[key] = Page([], [], 0, False, cursored)
         else:
             groups.setdefault(group, []).append(key)
     for group, members in groups.items():
@@ -139,10 +135,8 @@ def result_pages_by_user(ctx) -> DataLoader:
     return request_loader(ctx, _LOADER, lambda keys: _result_pages(ctx, keys))
 
 
-async def user_results_page(ctx, course_id, user_id, *, outcome_ids, include_hidden: bool, first: int | None,
-                            after: str | None, last: int | None = None, before: str | None = None) -> Page:
+async def user_results_page(ctx, course_id: int, user_id: int, *, outcome_ids: tuple[int, ...] | None,
+                            include_hidden: bool, paging: Paging) -> Page:
     """User.outcomeResults(courseId, ...): what Course.outcomeResults(userIds: [user]) pages, batched."""
-    key = UserResultsKey(parse_id(course_id, "courseId"), parse_id(user_id, "id"),
-                         None if outcome_ids is None else tuple(map(str, outcome_ids)), include_hidden, first, after,
-                         last, before)
+    key = UserResultsKey(course_id, user_id, outcome_ids, include_hidden, paging)
     return await result_pages_by_user(ctx).load(key)

@@ -1,4 +1,4 @@
-"""User references: ids, `self` and `sis_user_id:X`, read alike by every argument that takes a user."""
+"""User references (resolvers/inputs.UserRef: an id, `self` or `sis_user_id:X`) resolved to user ids."""
 
 from __future__ import annotations
 
@@ -8,27 +8,25 @@ from sqlalchemy import select
 
 from outcome_graph.db import models as m
 from outcome_graph.errors import BadUserInput
-from outcome_graph.resolvers.ids import parse_id
-
-SIS_PREFIX = "sis_user_id:"
-SELF = "self"
+from outcome_graph.resolvers.inputs import UserRef
 
 
-async def resolve_user_ids(ctx, raw_ids: Iterable, argument: str) -> list[int | None]:
+async def resolve_user_ids(ctx, refs: Iterable[UserRef | str | int], argument: str) -> list[int | None]:
     """User references, read alike by every argument that takes a user id (docs/architecture.md §2,
-    docs/behaviour.md §3.1): an id, `self` (the viewer) or `sis_user_id:X`. In order; None for a SIS id that no
-    stored user holds. One statement for all the SIS ids of the call."""
+    docs/behaviour.md §3.1); raw values are parsed by UserRef.parse. In order; None for a SIS id that no stored user holds. One statement
+    for all the SIS ids of the call."""
     found: list[int | str] = []
-    for raw in raw_ids:
-        text = str(raw).strip()
-        if text == SELF:
+    for ref in refs:
+        if not isinstance(ref, UserRef):
+            ref = UserRef.parse(ref, argument)
+        if ref.is_self:
             if ctx.viewer is None or ctx.viewer.user_id is None:
                 raise BadUserInput(f"{argument}: 'self' needs a token that belongs to a user", argument=argument)
             found.append(ctx.viewer.user_id)
-        elif text.startswith(SIS_PREFIX):
-            found.append(text[len(SIS_PREFIX):])
+        elif ref.sis_user_id is not None:
+            found.append(ref.sis_user_id)
         else:
-            found.append(parse_id(text, argument))
+            found.append(ref.id)
     # No stored SIS id holds NUL (bundles and writes refuse it), and PostgreSQL refuses it in a query.
     sis = {s for s in found if isinstance(s, str) and "\x00" not in s}
     by_sis = dict(await ctx.reader.rows(select(m.User.sis_user_id, m.User.id).where(m.User.sis_user_id.in_(sis)))) \

@@ -18,11 +18,11 @@ from outcome_graph.db.writes import ResultInput
 from outcome_graph.errors import BadUserInput, DomainError, Forbidden
 from outcome_graph.resolvers.access import require_grader, require_teacher
 from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.inputs import UserRef
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 
 MAX_RESULTS = 1000  # per recordOutcomeResults call; bigger loads go through `outcome-graph import`
 MAX_IDS = 1000
-SIS_PREFIX = "sis_user_id:"
 ORDER_NEEDS_USER = ("An outcome order belongs to a user, and an admin token has none: "
                     "send the token of the teacher whose order this is.")
 SHARED_OUTCOME = "this outcome is also used in courses you do not teach; only an admin may change it"
@@ -86,10 +86,8 @@ def _text(value: str | None, field: str) -> str | None:
 
 
 def _user_ref(value: Any, field: str) -> tuple[int | None, str | None]:
-    text = str(value).strip()
-    if text.startswith(SIS_PREFIX):
-        return None, _text(text[len(SIS_PREFIX):], field)
-    return _id(text, field), None
+    ref = UserRef.parse(value, field, allow_self=False)
+    return ref.id, _text(ref.sis_user_id, field)
 
 
 def result_input(path: str, x: Any) -> ResultInput:

@@ -9,7 +9,7 @@ import strawberry
 
 from outcome_graph.resolvers.contributing import Contributing
 from outcome_graph.schema.outcome import Alignment, Outcome, alignment_of
-from outcome_graph.schema.times import utc
+from outcome_graph.resolvers.times import utc
 from outcome_graph.schema.user import User
 
 ASSET_TYPE_NAMES = {"assignment": "Assignment", "quiz": "Quizzes::Quiz", "rubric": "Rubric",

@@ -7,28 +7,31 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
-from outcome_graph.resolvers.access import entry_point, readable_courses, require_grader
+from outcome_graph.resolvers.access import entry_point, readable_courses
 from outcome_graph.resolvers.contributing import contributing_scores
-from outcome_graph.resolvers.ids import parse_id, parse_ids
+from outcome_graph.resolvers.distributions import mastery_distributions
+from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.inputs import ContributingQuery, id_list, optional_id, user_refs
 from outcome_graph.resolvers.outcomes import select_outcome_ids
-from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page, select_for_rollups
+from outcome_graph.resolvers.results import outcome_results_page
+from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page
+from outcome_graph.schema.arguments import paging, result_query, rollup_query
 from outcome_graph.schema.contributing import ContributingScores
 from outcome_graph.schema.enums import AggregateStat, RollupExclusion, RollupSortBy, SortOrder
 from outcome_graph.schema.outcome import Outcome, OutcomeGroup
 from outcome_graph.schema.paging import PageInfo
-from outcome_graph.schema.result import OutcomeResultConnection, resolve_outcome_results
+from outcome_graph.schema.result import OutcomeResultConnection, result_connection
 from outcome_graph.schema.rollup import (
     CourseRollup,
     MasteryDistribution,
-    Rollup,
     RollupConnection,
     RollupEdge,
     RollupScore,
     course_outcomes,
-    mastery_distributions,
+    rollup_nodes,
 )
 from outcome_graph.schema.scoring import CourseCalculationMethod, MasteryScale
-from outcome_graph.schema.user import Section, User
+from outcome_graph.schema.user import Section
 
 
 @strawberry.type(description="A course: its sections, outcome tree, results and rollups.",
@@ -76,9 +79,8 @@ class Course:
                                   "are linked in directly (not both).")
     async def outcomes(self, info: strawberry.Info, outcome_ids: Optional[list[strawberry.ID]] = None,
                        outcome_group_id: Optional[strawberry.ID] = None) -> Optional[list[Outcome]]:
-        ids = await select_outcome_ids(
-            info.context, self.course_id, parse_ids(outcome_ids, "outcomeIds"),
-            None if outcome_group_id is None else parse_id(outcome_group_id, "outcomeGroupId"))
+        ids = await select_outcome_ids(info.context, self.course_id, id_list(outcome_ids, "outcomeIds"),
+                                       optional_id(outcome_group_id, "outcomeGroupId"))
         rows = await info.context.loaders.outcome_by_id.load_many(ids)
         return [Outcome.from_row(r, self.course_id) for r in rows]
 
@@ -102,10 +104,9 @@ class Course:
         last: Optional[int] = None,
         before: Optional[str] = None,
     ) -> Optional[OutcomeResultConnection]:
-        return await resolve_outcome_results(
-            info, self.course_id, user_ids=user_ids, outcome_ids=outcome_ids, outcome_group_id=outcome_group_id,
-            section_id=section_id, include_hidden=bool(include_hidden), first=first, after=after, last=last,
-            before=before)
+        q = result_query(self.course_id, user_ids=user_ids, outcome_ids=outcome_ids,
+                         outcome_group_id=outcome_group_id, section_id=section_id, include_hidden=include_hidden)
+        return result_connection(await outcome_results_page(info.context, q, paging(first, after, last, before)))
 
     @strawberry.field(description="Mastery rollups per student (Canvas outcome_rollups), paged over students. "
                                   "Without sortBy students come by id; STUDENT sorts by sortable name; OUTCOME "
@@ -127,14 +128,12 @@ class Course:
         last: Optional[int] = None,
         before: Optional[str] = None,
     ) -> Optional[RollupConnection]:
-        page, sel = await rollups_page(
-            info.context, self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
-            outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by, sort_outcome_id=sort_outcome_id,
-            sort_order=sort_order, first=first, after=after, last=last, before=before)
-        outcomes = await course_outcomes(info, self.course_id, sel.outcome_ids)
-        users = await info.context.loaders.user_by_id.load_many([row.user_id for row in page.items])
-        edges = [RollupEdge(cursor=c, node=Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids))
-                 for row, user, c in zip(page.items, users, page.cursors)]
+        q = rollup_query(self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
+                         outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by,
+                         sort_outcome_id=sort_outcome_id, sort_order=sort_order)
+        page, sel = await rollups_page(info.context, q, paging(first, after, last, before))
+        nodes = await rollup_nodes(info.context, page.items, sel)
+        edges = [RollupEdge(cursor=c, node=node) for node, c in zip(nodes, page.cursors)]
         return RollupConnection(edges=edges, page_info=PageInfo.from_page(page), total_count=page.total,
                                 _selection=sel)
 
@@ -149,10 +148,10 @@ class Course:
         outcome_group_id: Optional[strawberry.ID] = None,
         exclude: Optional[list[RollupExclusion]] = None,
     ) -> Optional[CourseRollup]:
-        scores = await aggregate_rollups(
-            info.context, self.course_id, stat=stat, user_ids=user_ids, section_id=section_id,
-            outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
-        outcomes = await course_outcomes(info, self.course_id, [o for o, _ in scores])
+        q = rollup_query(self.course_id, stat=stat, user_ids=user_ids, section_id=section_id,
+                         outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
+        scores = await aggregate_rollups(info.context, q)
+        outcomes = await course_outcomes(info.context, self.course_id, [o for o, _ in scores])
         return CourseRollup(scores=[RollupScore.from_score(outcomes[o], s) for o, s in scores],
                             _course_id=self.course_id)
 
@@ -167,10 +166,10 @@ class Course:
         exclude: Optional[list[RollupExclusion]] = None,
         add_defaults: bool = False,
     ) -> Optional[list[MasteryDistribution]]:
-        await require_grader(info.context, self.course_id)
-        sel = await select_for_rollups(info.context, self.course_id, user_ids=user_ids, section_id=section_id,
-                                       outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
-        return await mastery_distributions(info, sel, add_defaults)
+        q = rollup_query(self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
+                         outcome_group_id=outcome_group_id, exclude=exclude)
+        return [MasteryDistribution.from_distribution(d)
+                for d in await mastery_distributions(info.context, q, add_defaults)]
 
     @strawberry.field(description="An outcome's alignments in this course and each selected student's raw score "
                                   "on them (Canvas contributing_scores, docs/behaviour.md §5.1). Graders only.")
@@ -181,6 +180,7 @@ class Course:
         only_assignment_alignments: Optional[bool] = False,
         show_unpublished_assignments: Optional[bool] = False,
     ) -> Optional[ContributingScores]:
-        result = await contributing_scores(info.context, self.course_id, outcome_id, user_ids,
-                                           bool(only_assignment_alignments), bool(show_unpublished_assignments))
+        q = ContributingQuery(self.course_id, parse_id(outcome_id, "outcomeId"), user_refs(user_ids, "userIds"),
+                              bool(only_assignment_alignments), bool(show_unpublished_assignments))
+        result = await contributing_scores(info.context, q)
         return ContributingScores.from_result(self.course_id, result)

@@ -4,6 +4,7 @@ from enum import Enum
 
 import strawberry
 
+from outcome_graph.resolvers import inputs
 from outcome_graph.resolvers.access import LIVE_STATES, ROLES
 
 
@@ -19,30 +20,14 @@ class CalculationMethod(Enum):
     AVERAGE = "average"
 
 
-@strawberry.enum(description="Students or outcomes left out of rollups (docs/behaviour.md §3.1).")
-class RollupExclusion(Enum):
-    MISSING_USER_ROLLUPS = "missing_user_rollups"
-    MISSING_OUTCOME_RESULTS = "missing_outcome_results"
-    CONCLUDED_ENROLLMENTS = "concluded_enrollments"
-    INACTIVE_ENROLLMENTS = "inactive_enrollments"
-
-
-@strawberry.enum(description="What rollup pages are sorted by (docs/behaviour.md §3.4).")
-class RollupSortBy(Enum):
-    STUDENT = "student"
-    OUTCOME = "outcome"
-
-
-@strawberry.enum(description="Sort direction.")
-class SortOrder(Enum):
-    ASC = "asc"
-    DESC = "desc"
-
-
-@strawberry.enum(description="Course-level statistic over student rollups (docs/behaviour.md §1.8).")
-class AggregateStat(Enum):
-    MEAN = "mean"
-    MEDIAN = "median"
+# The core's enums (resolvers/inputs.py), exposed as they are: resolvers receive their members.
+RollupExclusion = strawberry.enum(
+    inputs.RollupExclusion, description="Students or outcomes left out of rollups (docs/behaviour.md §3.1).")
+RollupSortBy = strawberry.enum(
+    inputs.RollupSortBy, description="What rollup pages are sorted by (docs/behaviour.md §3.4).")
+SortOrder = strawberry.enum(inputs.SortOrder, description="Sort direction.")
+AggregateStat = strawberry.enum(inputs.AggregateStat, description="Course-level statistic over student rollups "
+                                                                  "(docs/behaviour.md §1.8).")
 
 
 @strawberry.enum(description="Lifecycle of a rollup recalculation job.")

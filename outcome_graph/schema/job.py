@@ -9,7 +9,7 @@ import strawberry
 
 from outcome_graph.resolvers.access import visible_job
 from outcome_graph.schema.enums import JobState
-from outcome_graph.schema.times import utc
+from outcome_graph.resolvers.times import utc
 from outcome_graph.schema.user import User
 
 if TYPE_CHECKING:

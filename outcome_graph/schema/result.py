@@ -11,10 +11,9 @@ from strawberry.federation.schema_directives import Key
 from outcome_graph.resolvers.loaders import load_then
 from outcome_graph.resolvers.paging import Page
 from outcome_graph.resolvers.access import entry_point, result_posting, visible_result
-from outcome_graph.resolvers.results import outcome_results_page
 from outcome_graph.schema.outcome import Alignment, Outcome, alignment_of
 from outcome_graph.schema.paging import PageInfo
-from outcome_graph.schema.times import utc
+from outcome_graph.resolvers.times import utc
 from outcome_graph.schema.user import User
 
 ASSIGNMENT_TYPES = ("assignment", "quiz")
@@ -128,6 +127,3 @@ def result_connection(page: Page) -> OutcomeResultConnection:
         edges=[OutcomeResultEdge(cursor=c, node=OutcomeResult.from_row(row)) for row, c in zip(page.items, page.cursors)],
         page_info=PageInfo.from_page(page), total_count=page.total)
 
-
-async def resolve_outcome_results(info: strawberry.Info, course_id: int, **kw) -> OutcomeResultConnection:
-    return result_connection(await outcome_results_page(info.context, course_id, **kw))

@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import strawberry
 
+from outcome_graph.resolvers.distributions import Distribution, selection_rating_percents
 from outcome_graph.resolvers.loaders import load_then
-from outcome_graph.resolvers.outcomes import effective
-from outcome_graph.resolvers.rollups import RollupRow, Selection, outcome_score_lists
+from outcome_graph.resolvers.rollups import RollupRow, Selection
+from outcome_graph.resolvers.times import utc
 from outcome_graph.rollups import RollupScore as Score
-from outcome_graph.rollups import rating_bucket, rating_percents
 from outcome_graph.schema.enums import EnrollmentState
 from outcome_graph.schema.outcome import Outcome, Rating
 from outcome_graph.schema.paging import PageInfo
-from outcome_graph.schema.times import utc
 from outcome_graph.schema.user import Section, User
 
 if TYPE_CHECKING:
@@ -50,9 +49,9 @@ class RollupScore:
         return None if level is None else Rating.from_level(level)
 
 
-async def course_outcomes(info, course_id: int, outcome_ids: list[int]) -> dict[int, Outcome]:
+async def course_outcomes(ctx, course_id: int, outcome_ids: list[int]) -> dict[int, Outcome]:
     """One Outcome object per selected outcome, shared by every score that names it."""
-    rows = await info.context.loaders.outcome_by_id.load_many(outcome_ids)
+    rows = await ctx.loaders.outcome_by_id.load_many(outcome_ids)
     return {r.id: Outcome.from_row(r, course_id) for r in rows}
 
 
@@ -98,6 +97,13 @@ class Rollup:
         return [Section.from_row(r) for r in rows]
 
 
+async def rollup_nodes(ctx, rows: list[RollupRow], sel: Selection) -> list[Rollup]:
+    """The Rollup of each row of a selection: the one place a Rollup is built (course pages, a user's rollup)."""
+    outcomes = await course_outcomes(ctx, sel.access.course_id, sel.outcome_ids)
+    users = await ctx.loaders.user_by_id.load_many([row.user_id for row in rows])
+    return [Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids) for row, user in zip(rows, users)]
+
+
 @strawberry.type(description="An edge of RollupConnection.")
 class RollupEdge:
     cursor: str = strawberry.field(description="Opaque cursor, stable for the sort it was made for.")
@@ -108,10 +114,9 @@ async def _rated_outcomes(info, sel: Selection, with_percents: bool) -> list[Out
     rows = await info.context.loaders.outcome_by_id.load_many(sel.outcome_ids)
     outcomes = [Outcome.from_row(r, sel.access.course_id) for r in rows]
     if with_percents:
-        lists = await outcome_score_lists(info.context, sel)
+        percents = await selection_rating_percents(info.context, sel)
         for o, row in zip(outcomes, rows):
-            points = [r["points"] for r in (await effective(info.context, row, sel.access.course_id)).ratings]
-            o._rating_percents = rating_percents([s for _, s in lists.get(row.id, [])], points)
+            o._rating_percents = percents[row.id]
     return outcomes
 
 
@@ -163,33 +168,14 @@ class MasteryDistribution:
     _outcome_id: strawberry.Private[int]
     _course_id: strawberry.Private[int]
 
+    @classmethod
+    def from_distribution(cls, d: Distribution) -> "MasteryDistribution":
+        return cls(ratings=[RatingDistribution(description=b.description, points=b.points, color=b.color,
+                                               count=len(b.student_ids),
+                                               student_ids=[strawberry.ID(str(u)) for u in b.student_ids])
+                            for b in d.ratings],
+                   total_students=d.total_students, _outcome_id=d.outcome_id, _course_id=d.course_id)
+
     @strawberry.field(description="The outcome.")
     async def outcome(self, info: strawberry.Info) -> Outcome:
         return Outcome.from_row(await info.context.loaders.outcome_by_id.load(self._outcome_id), self._course_id)
-
-
-async def mastery_distributions(info, sel: Selection, add_defaults: bool) -> list[MasteryDistribution]:
-    lists = await outcome_score_lists(info.context, sel)
-    rows = await info.context.loaders.outcome_by_id.load_many(sel.outcome_ids)
-    out = []
-    for row in rows:
-        e = await effective(info.context, row, sel.access.course_id)
-        ratings = e.ratings
-        points = [r["points"] for r in ratings]
-        colours = [level.color for level in e.levels(add_defaults)]
-        buckets: list[list[int]] = [[] for _ in ratings]
-        total = 0
-        for uid, score in lists.get(row.id, []):
-            if score is None:
-                continue
-            total += 1
-            i = rating_bucket(score, points)
-            if i is not None:
-                buckets[i].append(uid)
-        out.append(MasteryDistribution(
-            ratings=[RatingDistribution(description=r["description"], points=r["points"], color=c, count=len(b),
-                                        student_ids=[strawberry.ID(str(u)) for u in b])
-                     for r, c, b in zip(ratings, colours, buckets)],
-            total_students=total, _outcome_id=row.id, _course_id=sel.access.course_id))
-    return out
-

@@ -8,6 +8,8 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 
 from outcome_graph.resolvers.access import entry_point, sees_sis_id, visible_user
+from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.inputs import id_list
 
 if TYPE_CHECKING:
     from outcome_graph.schema.result import OutcomeResultConnection
@@ -43,9 +45,16 @@ class User:
                                   "subgraphs reach our rollups from their users.")
     async def outcome_rollups(self, info: strawberry.Info, course_id: strawberry.ID,
                               outcome_ids: Optional[list[strawberry.ID]] = None) -> Optional[RollupRef]:
-        from outcome_graph.schema.federation import student_rollup
+        from outcome_graph.resolvers.student_rollups import student_rollup
+        from outcome_graph.schema.rollup import rollup_nodes
 
-        return await student_rollup(info, course_id, self.id, outcome_ids)
+        found = await student_rollup(info.context, parse_id(course_id, "courseId"), parse_id(self.id, "id"),
+                                     id_list(outcome_ids, "outcomeIds"))
+        if found is None:
+            return None
+        row, sel = found
+        [node] = await rollup_nodes(info.context, [row], sel)
+        return node
 
     @strawberry.field(description="This student's visible outcome results in a course, with the access rules "
                                   "of Course.outcomeResults, and its paging.")
@@ -55,12 +64,14 @@ class User:
                               after: Optional[str] = None, last: Optional[int] = None,
                               before: Optional[str] = None) -> Optional[ResultsRef]:
         from outcome_graph.resolvers.user_results import user_results_page
+        from outcome_graph.schema.arguments import paging
         from outcome_graph.schema.result import result_connection
 
         # Batched over the request's users (a gateway's _entities call), one statement per batch.
         return result_connection(await user_results_page(
-            info.context, course_id, self.id, outcome_ids=outcome_ids, include_hidden=bool(include_hidden),
-            first=first, after=after, last=last, before=before))
+            info.context, parse_id(course_id, "courseId"), parse_id(self.id, "id"),
+            outcome_ids=id_list(outcome_ids, "outcomeIds"), include_hidden=bool(include_hidden),
+            paging=paging(first, after, last, before)))
 
     @classmethod
     @entry_point("User._entities")

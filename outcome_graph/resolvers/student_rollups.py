@@ -1,22 +1,19 @@
-"""User fields other subgraphs reach through `_entities`, batched: one rollup read per course, not per user.
+"""One student's rollup in a course (User.outcomeRollups), batched: one rollup read per course, not per user.
 
 A gateway resolves `directoryUsers { outcomeRollups(courseId: 1) }` as one `_entities` call with N User
-representations; resolving each User.outcomeRollups on its own costs ~3 statements per user. Here the
+representations; resolving each student's rollup on its own costs ~3 statements per user. Here the
 calls of one request join a DataLoader keyed by (course, student, outcome ids) and are answered by one
-rollups_page per (course, outcome ids), with Course.outcomeRollups' access checks (User.outcome_rollups in
-schema/user.py resolves through student_rollup here).
+rollups_page per (course, outcome ids), with the course rollups' access checks.
 """
 
 from __future__ import annotations
 
 from typing import NamedTuple, Optional
 
-from strawberry.dataloader import DataLoader
-
 from outcome_graph.errors import DomainError
 from outcome_graph.resolvers.access import course_access
-from outcome_graph.resolvers.ids import parse_id, parse_ids
-from outcome_graph.resolvers.loaders import request_loader
+from outcome_graph.resolvers.inputs import Paging, RollupQuery, UserRef
+from outcome_graph.resolvers.loaders import DataLoader, request_loader
 from outcome_graph.resolvers.rollups import RollupRow, Selection, rollups_page
 
 _LOADER = "loader:student_rollups"
@@ -32,10 +29,8 @@ Found = Optional[tuple[RollupRow, Selection]]
 
 
 async def _page(ctx, course_id: int, user_ids: list[int], outcome_ids) -> dict[int, Found]:
-    page, sel = await rollups_page(
-        ctx, course_id, user_ids=[str(u) for u in user_ids], section_id=None,
-        outcome_ids=None if outcome_ids is None else [str(o) for o in outcome_ids], outcome_group_id=None,
-        exclude=None, sort_by=None, sort_outcome_id=None, sort_order=None, first=len(user_ids), after=None)
+    q = RollupQuery(course_id, user_ids=tuple(UserRef(str(u), id=u) for u in user_ids), outcome_ids=outcome_ids)
+    page, sel = await rollups_page(ctx, q, Paging(first=len(user_ids)))
     rows = {row.user_id: (row, sel) for row in page.items}
     return {u: rows.get(u) for u in user_ids}
 
@@ -79,19 +74,6 @@ def student_rollups_loader(ctx) -> DataLoader:
     return request_loader(ctx, _LOADER, lambda keys: _student_rollups(ctx, keys))
 
 
-async def student_rollup(info, course_id, user_id, outcome_ids):
-    """User.outcomeRollups(courseId, outcomeIds): the student's Rollup, or None when not a student there."""
-    from outcome_graph.schema.rollup import Rollup, course_outcomes
-    from outcome_graph.schema.user import User
-
-    ctx = info.context
-    ids = parse_ids(outcome_ids, "outcomeIds")
-    key = StudentRollupKey(parse_id(course_id, "courseId"), parse_id(user_id, "id"),
-                           None if ids is None else tuple(ids))
-    found = await student_rollups_loader(ctx).load(key)
-    if found is None:
-        return None
-    row, sel = found
-    outcomes = await course_outcomes(info, key.course_id, sel.outcome_ids)
-    user = await ctx.loaders.user_by_id.load(row.user_id)
-    return Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids)
+async def student_rollup(ctx, course_id: int, user_id: int, outcome_ids: tuple[int, ...] | None) -> Found:
+    """The student's rollup row and the selection it belongs to, or None when they are not a student there."""
+    return await student_rollups_loader(ctx).load(StudentRollupKey(course_id, user_id, outcome_ids))

@@ -1,0 +1,29 @@
+"""GraphQL arguments -> the core's typed inputs (resolvers/inputs.py), each error naming the argument as the
+schema spells it. The fields in schema/ call these and then the core, nothing else."""
+
+from __future__ import annotations
+
+from outcome_graph.resolvers.inputs import (AggregateStat, Paging, ResultQuery, RollupQuery, SortOrder, id_list,
+                                            optional_id, user_refs)
+
+
+def paging(first=None, after=None, last=None, before=None) -> Paging:
+    return Paging(first=first, after=after, last=last, before=before)
+
+
+def rollup_query(course_id: int, *, user_ids=None, section_id=None, outcome_ids=None, outcome_group_id=None,
+                 exclude=None, sort_by=None, sort_outcome_id=None, sort_order=None, stat=None) -> RollupQuery:
+    return RollupQuery(
+        course_id, user_ids=user_refs(user_ids, "userIds"), section_id=optional_id(section_id, "sectionId"),
+        outcome_ids=id_list(outcome_ids, "outcomeIds"),
+        outcome_group_id=optional_id(outcome_group_id, "outcomeGroupId"), exclude=frozenset(exclude or ()),
+        sort_by=sort_by, sort_outcome_id=optional_id(sort_outcome_id, "sortOutcomeId"),
+        sort_order=sort_order or SortOrder.ASC, stat=stat or AggregateStat.MEAN)
+
+
+def result_query(course_id: int, *, user_ids=None, outcome_ids=None, outcome_group_id=None, section_id=None,
+                 include_hidden=False) -> ResultQuery:
+    return ResultQuery(
+        course_id, user_ids=user_refs(user_ids, "userIds"), outcome_ids=id_list(outcome_ids, "outcomeIds"),
+        outcome_group_id=optional_id(outcome_group_id, "outcomeGroupId"),
+        section_id=optional_id(section_id, "sectionId"), include_hidden=bool(include_hidden))
