@@ -1,19 +1,20 @@
-"""Attacks against the request budget (issue 12) while a normal gradebook query is timed.
+"""A normal query's latency while each attack of issue 12 runs against the same server.
 
     .venv/bin/python bench/attacks.py [--seconds 5] [--header-mb 1] [--message-mb 3.7] [--json FILE]
 
 Loopback only and bounded: `outcome-graph serve --demo` on a free 127.0.0.1 port (its own SQLite file in a
-temporary directory, response cache off so the normal query does its work). For each attack, one process
-sends the attack in a loop for `--seconds` seconds while this process times the README's gradebook query
-as the teacher, one request at a time; a first round with no attack is the baseline. Prints p50/p99 of the
-normal query under each attack (goal: p99 under 100 ms), how many attack requests went out and what they
-got back. Exits 1 when an attack was not refused or the server died.
+temporary directory, response cache off so the normal query does its work, no job worker). For each attack of
+`attack_client.py`, one process sends it back to back on one connection (bytes built once: the attacker's own
+CPU stays small and is printed) while this process times the README's gradebook query as the teacher, one
+request at a time; a first round with no attack is the baseline. Prints p50/p99 of the normal query under each
+attack (goal: p99 under 100 ms) and its ratio to the baseline, the server's CPU share over the round, and what
+the attack got back. Exits 1 when an attack was not refused or the server died. `refusal_cost.py` gives the
+server's CPU per refused request.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import multiprocessing
 import os
@@ -26,36 +27,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parents[1]
-CLI = [sys.executable, "-m", "outcome_graph"]
+from attack_client import GRADEBOOK, Connection, catalogue, http_post, loop, server_cpu_seconds  # noqa: E402
+
+CLI = os.environ.get("BENCH_SERVER_CMD", f"{sys.executable} -m outcome_graph").split()
 GOAL_MS = 100.0
-GRADEBOOK = """query Gradebook {
-  course(id: "1") {
-    name
-    outcomes { id title calculationMethod path { parts { name } } }
-    outcomeRollups(sortBy: OUTCOME, sortOutcomeId: "201", sortOrder: DESC, first: 5) {
-      totalCount
-      pageInfo { hasNextPage endCursor }
-      edges { node { user { name } sections { name } scores { outcome { id } score count title } } }
-    }
-    outcomeRollupAggregate(stat: MEDIAN) { scores { outcome { title } score count } }
-  }
-}"""
-SUBSCRIPTION = 'subscription { rollupJobUpdated(id: "1") { id state } }'
-ENTITIES = ('query($r: [_Any!]!) { _entities(representations: $r) { ... on User { '
-            'outcomeResults(courseId: "1", first: 100) { edges { node { id score } } } } } }')
-
-
-def fan_out(levels: int = 11) -> str:
-    frags = [f"fragment F{levels - 1} on Course {{ id name }}"]
-    frags += [f"fragment F{i} on Course {{ ...F{i + 1} ...F{i + 1} ...F{i + 1} ...F{i + 1} }}"
-              for i in range(levels - 2, -1, -1)]
-    return "{ course(id: 1) { ...F0 } } " + " ".join(frags)
 
 
 def free_port() -> int:
@@ -69,102 +46,26 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
-# --- attacks: each returns what the server answered, for the report ------------------------------------------
-
-def http_attack(base: str, token: str, body: dict | bytes, headers: dict | None = None):
-    content = body if isinstance(body, bytes) else json.dumps(body).encode()
-
-    def attack(client: httpx.Client) -> str:
-        h = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {}),
-             **(headers or {})}
-        r = client.post(f"{base}/graphql", content=content, headers=h)
-        try:
-            error = r.json()["errors"][0]
-            return f"{r.status_code} {error['extensions'].get('limit') or error['extensions']['code']}"
-        except (ValueError, KeyError, IndexError, TypeError):
-            return f"{r.status_code} not refused"
-    return attack
+def attacker(attack, port: int, stop, out) -> None:
+    """Runs in its own process until told to stop; reports the answers counted and its own CPU seconds."""
+    out.put(loop(attack, port, stop))
 
 
-async def ws_big_message(url: str, token: str, megabytes: float) -> str:
-    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")], max_size=None) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
-        await ws.recv()
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {
-            "query": "{ __typename }", "variables": {"x": "y" * int(megabytes * 1_000_000)}}}))
-        try:
-            while True:
-                if json.loads(await ws.recv()).get("id") == "1":
-                    return "executed: not refused"
-        except ConnectionClosed as e:
-            return f"closed {e.rcvd.code if e.rcvd else None}"
-
-
-async def ws_many_operations(url: str, token: str, count: int = 200) -> str:
-    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
-        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
-        await ws.recv()
-        for i in range(count):
-            await ws.send(json.dumps({"id": str(i), "type": "subscribe", "payload": {"query": SUBSCRIPTION}}))
-        refused = 0
-        for _ in range(count):
-            msg = json.loads(await asyncio.wait_for(ws.recv(), 30))
-            if msg["type"] == "error" and msg["payload"][0]["extensions"].get("limit") == "socketOperations":
-                refused += 1
-        return f"{refused} of {count} refused (socketOperations)"
-
-
-def attacker(name: str, base: str, token: str, args, stop: multiprocessing.Event, out) -> None:
-    """Runs in its own process: one attack in a loop until told to stop; reports counts of each answer."""
-    answers: dict[str, int] = {}
-    ws_url = base.replace("http://", "ws://") + "/graphql"
-    attacks = {
-        "fragment fan-out (11 x 4 spreads)": lambda: http_attack(base, "", {"query": fan_out()}),
-        "300,000 tokens (900 KB)": lambda: http_attack(
-            base, "", {"query": "{ " + " ".join(["a"] * 300_000) + " }"}),
-        "_entities: 6,000 x a page of 100": lambda: http_attack(
-            base, token, {"query": ENTITIES, "variables": {"r": [{"__typename": "User", "id": "101"}] * 6_000}}),
-        f"Authorization header of {args.header_mb} MB": lambda: http_attack(
-            base, "", {"query": "{ viewer { name } }"}, {"Authorization": "Bearer " + "x" * int(args.header_mb * 1e6)}),
-        "subscription over HTTP": lambda: http_attack(base, token, {"query": SUBSCRIPTION}),
-        "900 KB string literal": lambda: http_attack(base, "", {"query": '{ a(s: "' + "x" * 900_000 + '") }'}),
-        "(control) a valid cheap query": lambda: http_attack(base, token, {"query": "{ viewer { id } }"}),
-    }
-    attack = attacks[name]() if name in attacks else None
-    with httpx.Client(timeout=60) as client:
-        while not stop.is_set():
-            try:
-                if name == "websocket message":
-                    answer = asyncio.run(ws_big_message(ws_url, token, args.message_mb))
-                elif name == "websocket operations":
-                    answer = asyncio.run(ws_many_operations(ws_url, token))
-                else:
-                    answer = attack(client)
-            except Exception as e:  # noqa: BLE001 - reported, like any other answer
-                answer = f"client error {type(e).__name__}"
-            answers[answer] = answers.get(answer, 0) + 1
-    out.put(answers)
-
-
-ATTACKS = ["(control) a valid cheap query", "fragment fan-out (11 x 4 spreads)", "300,000 tokens (900 KB)",
-           "900 KB string literal", "_entities: 6,000 x a page of 100", "Authorization header of {mb} MB",
-           "subscription over HTTP", "websocket message", "websocket operations"]
-
-
-def time_normal(base: str, token: str, seconds: float, max_requests: int = 2_000) -> list[float]:
+def time_normal(port: int, token: str, seconds: float, max_requests: int = 2_000) -> list[float]:
+    request = http_post({"query": GRADEBOOK}, token)
+    conn = Connection(port)
     latencies = []
     deadline = time.monotonic() + seconds
-    with httpx.Client(timeout=60) as client:
-        while time.monotonic() < deadline and len(latencies) < max_requests:
-            started = time.perf_counter()
-            r = client.post(f"{base}/graphql", json={"query": GRADEBOOK},
-                            headers={"Authorization": f"Bearer {token}"})
-            latencies.append((time.perf_counter() - started) * 1000)
-            assert r.status_code == 200 and not r.json().get("errors"), r.text[:300]
+    while time.monotonic() < deadline and len(latencies) < max_requests:
+        started = time.perf_counter()
+        status, body = conn.http(request)
+        latencies.append((time.perf_counter() - started) * 1000)
+        assert status == 200 and b'"errors"' not in body, (status, body[:300])
+    conn.close()
     return latencies
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
+def start_server(workdir: Path) -> tuple[subprocess.Popen, int, str]:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OUTCOME_GRAPH_RESPONSE_CACHE_SIZE": "0",
            "OUTCOME_GRAPH_RUN_WORKER": "false"}
@@ -177,7 +78,7 @@ def start_server(workdir: Path) -> tuple[subprocess.Popen, str, str]:
         text = log_path.read_text(errors="replace")
         m = re.search(r"teacher token .*:\s+(\S+)", text)
         if m and "Application startup complete" in text:
-            return proc, f"http://127.0.0.1:{port}", m.group(1)
+            return proc, port, m.group(1)
         time.sleep(0.1)
     proc.kill()
     raise SystemExit("the demo server did not start:\n" + log_path.read_text(errors="replace"))
@@ -188,35 +89,43 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="each round (default 5)")
     parser.add_argument("--header-mb", type=float, default=1.0, help="size of the oversized header (default 1)")
     parser.add_argument("--message-mb", type=float, default=3.7, help="size of the oversized WS message")
+    parser.add_argument("--only", help="run only the attacks whose name contains this text")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     report = []
     failed = False
     with tempfile.TemporaryDirectory(prefix="og-attacks-") as tmp:
-        proc, base, token = start_server(Path(tmp))
+        proc, port, token = start_server(Path(tmp))
         try:
-            time_normal(base, token, 1.0)  # warm-up
-            rounds = [None] + [a.format(mb=args.header_mb) for a in ATTACKS]
-            for name in rounds:
-                answers = {}
-                if name is None:
-                    latencies = time_normal(base, token, args.seconds)
+            time_normal(port, token, 1.0)  # warm-up
+            baseline_p99 = None
+            attacks = [a for a in catalogue(token, args.header_mb, args.message_mb) if (args.only or "") in a.name]
+            for attack in [None, *attacks]:
+                answers, attacker_cpu = {}, 0.0
+                cpu, wall = server_cpu_seconds(proc.pid), time.monotonic()
+                if attack is None:
+                    latencies = time_normal(port, token, args.seconds)
                 else:
                     stop, out = multiprocessing.Event(), multiprocessing.Queue()
-                    worker = multiprocessing.Process(target=attacker, args=(name, base, token, args, stop, out))
+                    worker = multiprocessing.Process(target=attacker, args=(attack, port, stop, out))
                     worker.start()
                     time.sleep(0.3)  # the attack is under way before timing starts
-                    latencies = time_normal(base, token, args.seconds)
+                    latencies = time_normal(port, token, args.seconds)
                     stop.set()
-                    answers = out.get(timeout=120)
+                    answers, attacker_cpu = out.get(timeout=120)
                     worker.join(30)
-                    failed |= not name.startswith("(control)") and any(
-                        "not refused" in a or "executed" in a for a in answers)
+                    failed |= attack.refused and any("not refused" in a or "executed" in a for a in answers)
+                cpu, wall = server_cpu_seconds(proc.pid) - cpu, time.monotonic() - wall
                 p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
-                report.append({"attack": name or "(none)", "normal_requests": len(latencies),
-                               "p50_ms": round(p50, 1), "p99_ms": round(p99, 1), "attack_answers": answers})
-                print(f"{name or '(no attack)':40s} normal query: n={len(latencies):4d} p50 {p50:6.1f} ms "
-                      f"p99 {p99:6.1f} ms {'ok' if p99 < GOAL_MS else 'MISS'}   attack got: {answers}", flush=True)
+                baseline_p99 = baseline_p99 or p99
+                name = attack.name if attack else "(no attack)"
+                report.append({"attack": name, "normal_requests": len(latencies), "p50_ms": round(p50, 1),
+                               "p99_ms": round(p99, 1), "p99_ratio_to_baseline": round(p99 / baseline_p99, 2),
+                               "server_cpu_share": round(cpu / wall, 2),
+                               "attacker_cpu_share": round(attacker_cpu / wall, 2), "attack_answers": answers})
+                print(f"{name:36s} normal query: n={len(latencies):4d} p50 {p50:6.1f} ms p99 {p99:6.1f} ms "
+                      f"({p99 / baseline_p99:4.1f}x) {'ok' if p99 < GOAL_MS else 'MISS'}  server CPU {cpu / wall:4.0%}"
+                      f"  attacker CPU {attacker_cpu / wall:4.0%}  attack got: {answers}", flush=True)
                 if proc.poll() is not None:
                     print("the server died", file=sys.stderr)
                     return 1

@@ -232,7 +232,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"],
                                      allow_headers=["Authorization", "Content-Type"]))
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz),
             Route("/graphql", view, methods=["GET", "POST"]),
@@ -244,3 +244,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
         middleware=middleware,
         lifespan=lifespan,
     )
+    app.state.settings = settings  # for the server around it (uvicorn_limits.py)
+    return app

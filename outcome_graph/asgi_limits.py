@@ -1,6 +1,6 @@
 """Bounds on what a client sends outside a request body, checked before the app reads any of it: the
-request head (headers and the URL's query string, HTTP and the WebSocket handshake) and each WebSocket
-message."""
+request head (its request line and header lines as sent, HTTP and the WebSocket handshake) and each WebSocket
+message. Under `serve`, uvicorn applies the same limits while it reads (uvicorn_limits.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,28 @@ MESSAGE_TOO_BIG = 1009  # WebSocket close code (RFC 6455)
 POLICY_VIOLATION = 1008
 
 
-async def refuse(send, status: int, message: str, limit: str, maximum: int) -> None:
-    """An HTTP refusal before the app ran, as a GraphQL error naming the limit (every ASGI-level limit)."""
-    body = orjson.dumps({"errors": [{"message": message,
+def refusal_body(message: str, limit: str, maximum: int) -> bytes:
+    """A refusal before the app ran, as a GraphQL error naming the limit (every limit outside the app)."""
+    return orjson.dumps({"errors": [{"message": message,
                                      "extensions": {"code": "BAD_USER_INPUT", "limit": limit, "max": maximum}}]})
+
+
+def head_refusal(maximum: int) -> bytes:
+    return refusal_body(f"Request head (request line and headers) exceeds the limit of {maximum} bytes.",
+                        "headerBytes", maximum)
+
+
+def head_size(scope) -> int:
+    """The bytes of the head as sent: `METHOD path?query HTTP/1.1`, one `name: value` line per header, and the
+    line ends (the transport may have trimmed spaces around values: never more than the client sent)."""
+    path = scope.get("raw_path") or scope.get("path", "").encode()
+    query = scope.get("query_string") or b""
+    line = len(scope.get("method", "GET")) + len(path) + (len(query) + 1 if query else 0) + len(" HTTP/1.1\r\n") + 1
+    return line + sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or ()) + 2
+
+
+async def refuse(send, status: int, body: bytes) -> None:
+    """An HTTP refusal before the app ran (every ASGI-level limit), its body from refusal_body."""
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -31,8 +49,7 @@ class ClientLimitsMiddleware:
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        head = len(scope.get("query_string") or b"") + sum(len(k) + len(v) for k, v in scope.get("headers") or ())
-        if head > self.max_header_bytes:
+        if head_size(scope) > self.max_header_bytes:
             return await self._refuse_headers(scope, receive, send)
         if scope["type"] == "http":
             return await self.app(scope, receive, send)
@@ -65,5 +82,4 @@ class ClientLimitsMiddleware:
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
             return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-        await refuse(send, 431, f"Request headers and query string exceed the limit of {self.max_header_bytes} "
-                                "bytes.", "headerBytes", self.max_header_bytes)
+        await refuse(send, 431, head_refusal(self.max_header_bytes))

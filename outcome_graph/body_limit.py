@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from outcome_graph.asgi_limits import refuse
+from outcome_graph.asgi_limits import refusal_body, refuse
 
 
 class BodyTooLarge(Exception):
@@ -46,5 +46,5 @@ class BodyLimitMiddleware:
                 await self._reject(send)
 
     async def _reject(self, send):
-        await refuse(send, 413, f"Request body exceeds the body size limit of {self.limit} bytes.", "bodyBytes",
-                     self.limit)
+        await refuse(send, 413, refusal_body(f"Request body exceeds the body size limit of {self.limit} bytes.",
+                                             "bodyBytes", self.limit))

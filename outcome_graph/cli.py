@@ -198,6 +198,7 @@ def cmd_serve(args) -> int:
     import uvicorn
 
     from outcome_graph.app import create_app
+    from outcome_graph.uvicorn_limits import uvicorn_options
 
     settings = _settings(args)
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
@@ -228,7 +229,8 @@ def cmd_serve(args) -> int:
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         with marker:
-            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                        **uvicorn_options(settings))
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 0

@@ -7,11 +7,15 @@ import contextlib
 
 import uvicorn
 
+from outcome_graph.uvicorn_limits import uvicorn_options
+
 
 @contextlib.asynccontextmanager
 async def serving(app, *, lifespan: str = "on"):
-    """Serves app in this event loop; yields its address. lifespan="off" for an app whose lifespan already runs."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan))
+    """Serves app in this event loop as `serve` does (its uvicorn limits); yields its address. lifespan="off" for
+    an app whose lifespan already runs."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan=lifespan,
+                                           **uvicorn_options(app.state.settings)))
     task = asyncio.create_task(server.serve())
     while not server.started:
         assert not task.done(), "the server did not start"

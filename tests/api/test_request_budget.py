@@ -170,7 +170,7 @@ async def test_request_headers_are_bounded_before_the_token_is_looked_up(api):
     sent, response = await statements(api, api.raw("{ viewer { name } }", token="x" * 100_000))
     assert response.status_code == 431
     assert response.json() == {"errors": [{
-        "message": "Request headers and query string exceed the limit of 16384 bytes.",
+        "message": "Request head (request line and headers) exceeds the limit of 16384 bytes.",
         "extensions": {"code": "BAD_USER_INPUT", "limit": "headerBytes", "max": 16_384}}]}
     assert sent == 0
     long_get = await api.client.get("/graphql", params={"query": "{ __typename }", "x": "y" * 20_000})
