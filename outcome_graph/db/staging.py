@@ -23,13 +23,14 @@ _DATETIMES = [RESULT_COLUMNS.index("submitted_at"), RESULT_COLUMNS.index("assess
 
 
 def _sqlite_datetimes(rows: Sequence[tuple]) -> list[tuple]:
-    """The driver-level path bypasses SQLAlchemy's types: store datetimes in its SQLite text format."""
+    """The driver-level path bypasses SQLAlchemy's types: store datetimes in its SQLite text format (the year
+    in four digits: strftime's %Y gives "1" for year 1 on glibc, which no reader parses back)."""
     out = []
     for row in rows:
         row = list(row)
         for i in _DATETIMES:
             if isinstance(row[i], datetime):
-                row[i] = row[i].strftime("%Y-%m-%d %H:%M:%S.%f")
+                row[i] = row[i].isoformat(" ", "microseconds")  # naive UTC: no offset is written
         out.append(tuple(row))
     return out
 
