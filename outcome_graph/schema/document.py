@@ -27,26 +27,29 @@ from outcome_graph.schema.limits import limit_error
 
 MAX_DOCUMENTS = 1024
 TOKEN_BYTES = 400  # a parsed document's memory per token (tokens are kept for locations, and its nodes)
-# GraphQL's lexical grammar: an ignored run (whitespace, commas, BOM) or one token (the `t` group; a comment
-# counts, as graphql-core's limit counts it). Possessive repeats never backtrack and every alternative
-# matches (an unterminated string runs to the end of its line), so the scan is linear in the text.
-_LEXEME = re.compile(r'[ \t\n\r,\ufeff]+'
-                     r'|(?P<t>#[^\n\r]*|"""(?:[^"\\]++|\\"""|\\|"(?!""))*+(?:"""|\Z)|"(?:[^"\\\n\r]++|\\.)*+"?'
-                     r'|\.\.\.'
-                     r'|[_A-Za-z][_0-9A-Za-z]*|-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|.)', re.S)
+# GraphQL's lexical grammar: a token (a comment counts, as graphql-core's limit counts it) after an ignored run
+# (whitespace, commas, BOM). Atomic groups and possessive repeats never backtrack and every alternative matches
+# (an unterminated string runs to the end of its line), so the scan is linear in the text; a match takes a
+# block of tokens at once, so the count runs in C rather than one Python-level match per token.
+_IGNORED = r'[ \t\n\r,\ufeff]*+'
+_TOKEN = (r'(?>#[^\n\r]*|"""(?:[^"\\]++|\\"""|\\|"(?!""))*+(?:"""|\Z)|"(?:[^"\\\n\r]++|\\.)*+"?'
+          r'|\.\.\.'
+          r'|[_A-Za-z][_0-9A-Za-z]*+|-?[0-9]++(?:\.[0-9]++)?(?:[eE][+-]?[0-9]++)?|.)')
+BLOCK = 64
+_ONE = re.compile(_IGNORED + _TOKEN, re.S)
+_BLOCK = re.compile(f"(?>{_IGNORED}{_TOKEN}){{{BLOCK}}}", re.S)
 
 
 def more_tokens_than(text: str, limit: int, end: int) -> bool:
-    """Whether `text[:end]` has more than `limit` tokens, counting no further than limit + 1."""
-    if min(len(text), end) <= limit:  # every token is at least one character
+    """Whether `text[:end]` has more than `limit` tokens, counting no further than about limit + BLOCK."""
+    end = min(len(text), end)
+    if end <= limit:  # every token is at least one character
         return False
-    count = 0
-    for lexeme in _LEXEME.finditer(text, 0, end):
-        if lexeme.lastgroup == "t":
-            count += 1
-            if count > limit:
-                return True
-    return False
+    count = pos = 0
+    for pattern, size in ((_BLOCK, BLOCK), (_ONE, 1)):  # whole blocks, then the tokens after the last one
+        while count <= limit and (lexemes := pattern.match(text, pos, end)) is not None:
+            count, pos = count + size, lexemes.end()
+    return count > limit
 
 
 def too_many_tokens(limit: int) -> GraphQLError:
@@ -70,7 +73,7 @@ class Documents:
 
         The length limit bounds what the parser reads character by character (a long string literal is
         a single token, yet costs ~0.3 us a character); the token scan reads no further than that either."""
-        document = self.cache.get(query)
+        document = self.cache.get(query) if len(query) <= self.max_length else None  # (hashing reads it all)
         if document is None:
             if more_tokens_than(query, self.max_tokens, self.max_length):
                 raise too_many_tokens(self.max_tokens)
