@@ -194,9 +194,16 @@ def _print_tokens(teacher: str, student: str) -> None:
           f"  send one as the header  Authorization: Bearer <token>", flush=True)
 
 
+def _workers(value: str) -> int:
+    if not value.strip().isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, at least 1 (got {value!r})")
+    return int(value)
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
+    from outcome_graph import supervisor
     from outcome_graph.app import create_app
     from outcome_graph.uvicorn_limits import uvicorn_options
 
@@ -229,8 +236,11 @@ def cmd_serve(args) -> int:
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         with marker:
-            uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
-                        **uvicorn_options(settings))
+            if args.workers > 1:
+                supervisor.serve(settings, args.host, args.port, args.workers)
+            else:
+                uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info",
+                            **uvicorn_options(settings))
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 0
@@ -257,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--database", help=db_help)
     s.add_argument("--host", default=os.environ.get("OUTCOME_GRAPH_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("OUTCOME_GRAPH_PORT", "8000")))
+    s.add_argument("--workers", type=_workers, default=os.environ.get("OUTCOME_GRAPH_WORKERS", os.cpu_count() or 1),
+                   help="HTTP processes sharing the port, plus one job worker process when more than one "
+                        "(default: $OUTCOME_GRAPH_WORKERS, else the machine's cores)")
     s.set_defaults(func=cmd_serve)
 
     i = sub.add_parser("import", help="import a course bundle (docs/bundle-format.md)")

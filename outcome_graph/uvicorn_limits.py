@@ -6,6 +6,7 @@ arrived whole (and under any other server)."""
 
 from __future__ import annotations
 
+import functools
 from http import HTTPStatus
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -56,7 +57,25 @@ class HeadLimitedProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
 
-def uvicorn_options(settings: Settings) -> dict:
-    """Keyword arguments for uvicorn.run / uvicorn.Config: the limits above, from `settings`."""
-    protocol = type("HeadLimitedProtocol", (HeadLimitedProtocol,), {"max_head_bytes": settings.max_header_bytes})
+class EnvHeadLimitedProtocol(HeadLimitedProtocol):
+    """The protocol of `serve --workers N`'s processes, which import it by name: the limit from the settings
+    in the environment they inherit from the supervisor."""
+
+    @property
+    def max_head_bytes(self) -> int:
+        return _env_settings().max_header_bytes
+
+
+@functools.cache
+def _env_settings() -> Settings:
+    return Settings.from_env()
+
+
+def uvicorn_options(settings: Settings, by_name: bool = False) -> dict:
+    """Keyword arguments for uvicorn.run / uvicorn.Config: the limits above, from `settings`. `by_name` names
+    the protocol by its import path, for a Config that is handed to other processes."""
+    if by_name:
+        protocol = f"{__name__}:EnvHeadLimitedProtocol"
+    else:
+        protocol = type("HeadLimitedProtocol", (HeadLimitedProtocol,), {"max_head_bytes": settings.max_header_bytes})
     return {"http": protocol, "ws_max_size": settings.max_body_bytes}

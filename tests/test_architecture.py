@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "outcome_graph"
 LEAVES = ("outcome_graph.errors", "outcome_graph.settings")
-TOP = ("outcome_graph.app", "outcome_graph.cli", "outcome_graph.__main__")
+TOP = ("outcome_graph.app", "outcome_graph.cli", "outcome_graph.supervisor", "outcome_graph.__main__")
 IO_LIBRARIES = ("sqlalchemy", "strawberry", "graphql", "starlette", "uvicorn", "aiosqlite", "asyncpg", "alembic",
                 "httpx")
 API_LIBRARIES = ("strawberry", "graphql", "starlette", "uvicorn", "httpx")  # GraphQL and HTTP: the APIs' own
@@ -148,7 +148,7 @@ def test_schema_never_imports_app_or_cli_and_runs_no_sql():
 
 def test_only_the_entry_points_import_app_and_cli():
     _fail_on([i for i in IMPORTS if within(i.target, TOP) and not within(i.module, TOP)],
-             "only app, cli and __main__ import app or cli")
+             "only app, cli, supervisor and __main__ import app or cli")
 
 
 def test_errors_and_settings_are_leaves():

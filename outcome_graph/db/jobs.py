@@ -71,18 +71,26 @@ async def enqueue(conn, course_id: int, user_id: int | None, *, delay: float,
     await locks.lock(conn, locks.JOB_QUEUE, course_id * 1_000_003 + (user_id or 0))
     now = now or utcnow()
     run_after = now + timedelta(seconds=delay)
-    pending = [row[0] for row in await conn.execute(
-        select(JOB.id).where(_pair(course_id, user_id), JOB.state == QUEUED).order_by(JOB.id))]
+    pending = await _queued(conn, course_id, user_id)
     if pending:
         keep = pending[0]
         if len(pending) > 1:  # cannot happen through this module; heal it anyway
             await conn.execute(delete(JOB).where(JOB.id.in_(pending[1:])))
-        await conn.execute(update(JOB).where(JOB.id == keep).values(
+        # Still QUEUED: a worker does not take the queue lock, so it may have claimed the job since it was
+        # read. Then that job may have read the data before this change: a new job follows it.
+        postponed = await conn.execute(update(JOB).where(JOB.id == keep, JOB.state == QUEUED).values(
             run_after=run_after, attempts=0, max_attempts=max_attempts, error=None, progress=0.0))
-        return keep
+        if postponed.rowcount:
+            return keep
     return (await conn.execute(insert(JOB).values(
         course_id=course_id, user_id=user_id, state=QUEUED, progress=0.0, run_after=run_after, attempts=0,
         max_attempts=max_attempts, created_at=now).returning(JOB.id))).scalar_one()
+
+
+async def _queued(conn, course_id: int, user_id: int | None) -> list[int]:
+    """The pair's QUEUED jobs, oldest first."""
+    return [row[0] for row in await conn.execute(
+        select(JOB.id).where(_pair(course_id, user_id), JOB.state == QUEUED).order_by(JOB.id))]
 
 
 def _latest():

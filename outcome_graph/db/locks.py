@@ -24,6 +24,7 @@ COURSE_WRITES = 1  # results, scoring, recalculation of one course
 JOB_QUEUE = 2  # the queued job of one (course, user) pair
 IMPORTS = 3  # every import (key 0)
 OUTCOME_SCORING = 4  # an outcome's method, int, ratings and points
+MIGRATIONS = 5  # schema migrations at a process's start (key 0), taken alone in their own transaction
 
 _INT4 = 2**31 - 1
 

@@ -151,13 +151,15 @@ def test_serve_demo_prints_tokens_and_serves_graphiql(tmp_path):
         proc.wait(timeout=30)
 
 
-def test_serve_shuts_down_gracefully_on_sigterm_and_exits_0(tmp_path):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_shuts_down_gracefully_on_sigterm_and_exits_0(tmp_path, workers):
     """SIGTERM (what a supervisor sends): uvicorn's graceful shutdown lets the request in flight finish, the
     lifespan stops the worker, and the process exits 0 (uvicorn re-raises the signal; unhandled, the
-    process died by it: exit status -15)."""
+    process died by it: exit status -15). With two workers the supervisor passes SIGTERM on to each HTTP
+    process and the job worker, and waits for them."""
     port = _free_port()
-    proc = subprocess.Popen([*CLI, "serve", "--database", f"sqlite:///{tmp_path / 'serve.db'}", "--port", str(port)],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen([*CLI, "serve", "--database", f"sqlite:///{tmp_path / 'serve.db'}", "--port", str(port),
+                             "--workers", workers], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -58,7 +58,8 @@ def free_port() -> int:
 
 
 async def serving(url: str, port: int) -> subprocess.Popen:
-    proc = cli("serve", "--database", url, "--port", str(port), env={"OUTCOME_GRAPH_RUN_WORKER": "false"})
+    proc = cli("serve", "--database", url, "--port", str(port), "--workers", "1",
+               env={"OUTCOME_GRAPH_RUN_WORKER": "false"})
     async with httpx.AsyncClient() as client:
         for _ in range(600):
             assert proc.poll() is None, stop(proc)

@@ -51,6 +51,27 @@ async def test_one_queued_job_per_pair(engine):
     assert await enqueue(engine, 1, 7, delay=60, now=now) not in (first, whole, other)
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_a_job_claimed_while_a_write_postpones_it_is_followed_by_a_new_job(engine, monkeypatch):
+    """The race two replicas found (bench/replicas.py): a write reads its pair's QUEUED job, a worker claims it,
+    and the write's postponement landed on the running job (attempts back to 0; the change not covered)."""
+    first = await enqueue(engine, 1, 7)
+    read = jobs._queued
+    claimed = []
+
+    async def claimed_meanwhile(conn, course_id, user_id):
+        pending = await read(conn, course_id, user_id)
+        claimed.append(await jobs.claim(engine, "w", 30))  # another connection: PostgreSQL lets it through
+        return pending
+
+    monkeypatch.setattr(jobs, "_queued", claimed_meanwhile)
+    second = await enqueue(engine, 1, 7, delay=60)
+    assert claimed[0].id == first and second != first
+    running, queued = await row(engine, first), await row(engine, second)
+    assert (running.state, running.attempts) == (jobs.RUNNING, 1)
+    assert (queued.state, queued.attempts) == (jobs.QUEUED, 0)
+
+
 async def test_claim_leases_due_jobs_in_order_and_expired_leases_are_claimed_again(engine):
     now = jobs.utcnow()
     late = await enqueue(engine, 1, None, delay=20, now=now)
