@@ -10,10 +10,19 @@ MESSAGE_TOO_BIG = 1009  # WebSocket close code (RFC 6455)
 POLICY_VIOLATION = 1008
 
 
-async def refuse(send, status: int, message: str, limit: str, maximum: int) -> None:
-    """An HTTP refusal before the app ran, as a GraphQL error naming the limit (every ASGI-level limit)."""
-    body = orjson.dumps({"errors": [{"message": message,
-                                     "extensions": {"code": "BAD_USER_INPUT", "limit": limit, "max": maximum}}]})
+REST_PREFIX = "/api/"
+# Canvas's (rack's) status names, for refusals of REST requests (docs/rest-api.md).
+STATUS_NAMES = {413: "payload_too_large", 431: "request_header_fields_too_large"}
+
+
+async def refuse(scope, send, status: int, message: str, limit: str, maximum: int) -> None:
+    """An HTTP refusal before the app ran (every ASGI-level limit): as a GraphQL error naming the limit, or, for
+    the REST API, as Canvas's `{"status", "message"}`."""
+    if scope.get("path", "").startswith(REST_PREFIX):
+        body = orjson.dumps({"status": STATUS_NAMES[status], "message": message})
+    else:
+        body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": "BAD_USER_INPUT", "limit": limit,
+                                                                            "max": maximum}}]})
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -65,5 +74,5 @@ class ClientLimitsMiddleware:
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
             return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-        await refuse(send, 431, f"Request headers and query string exceed the limit of {self.max_header_bytes} "
-                                "bytes.", "headerBytes", self.max_header_bytes)
+        await refuse(scope, send, 431, f"Request headers and query string exceed the limit of "
+                                       f"{self.max_header_bytes} bytes.", "headerBytes", self.max_header_bytes)
