@@ -47,8 +47,9 @@ def request_error(status: int, message: str) -> Response:
     return json_response({"status": STATUS_NAMES[status], "message": message}, status)
 
 
-def errors_body(status: int, message: str, headers: dict | None = None, **extra: object) -> Response:
-    return json_response({"errors": [{"message": message}], **extra}, status, headers)
+def errors_body(http_status: int, message: str, headers: dict | None = None, **extra: object) -> Response:
+    """Canvas's `{"errors": [{"message"}]}` body; `extra` adds top-level keys (Canvas's `status` for a 401)."""
+    return json_response({"errors": [{"message": message}], **extra}, http_status, headers)
 
 
 def error_response(error: BaseException) -> Response:
