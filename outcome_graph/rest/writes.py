@@ -4,6 +4,7 @@ recalculation (docs/behaviour.md §5.2, §5.3)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.responses import Response
@@ -46,17 +47,17 @@ async def assign_outcome_order(ctx, request):
 
 
 async def _fields(request) -> dict:
-    """course_id and student_uuid from the query string, a JSON body or a form."""
+    """course_id and student_uuid from the query string, a JSON body or a urlencoded form."""
     found = dict(request.query_params)
-    if "json" in request.headers.get("content-type", ""):
+    kind = request.headers.get("content-type", "")
+    if "json" in kind:
         try:
             body = orjson.loads(await request.body() or b"{}")
         except orjson.JSONDecodeError:
             body = {}
         found.update({k: str(v) for k, v in body.items() if v is not None} if isinstance(body, dict) else {})
-    elif request.headers.get("content-type", "").startswith(("application/x-www-form-urlencoded",
-                                                             "multipart/form-data")):
-        found.update({k: v for k, v in (await request.form()).items() if isinstance(v, str)})
+    elif kind.startswith("application/x-www-form-urlencoded"):
+        found.update(parse_qsl((await request.body()).decode("utf-8", "replace")))
     return found
 
 
