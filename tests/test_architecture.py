@@ -153,6 +153,17 @@ def test_only_rest_core_calls_the_core():
     _fail_on([i for i in _of("outcome_graph.rest") if within(i.target, ["sqlalchemy"])], "rest/ runs no SQL")
 
 
+def test_rest_names_no_calculation_method():
+    """Method names come from the core (docs/rest-api.md): a method added there flows through REST unchanged."""
+    from outcome_graph.rollups import METHODS
+
+    named = [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+             for path in sorted((PACKAGE / "rest").rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and node.value in METHODS]
+    assert not named, "rest/ lists calculation methods:\n" + "\n".join(named)
+
+
 def test_schema_never_imports_app_or_cli_and_runs_no_sql():
     _fail_on([i for i in _internal("outcome_graph.schema") if within(i.target, TOP)]
              + [i for i in _of("outcome_graph.schema") if within(i.target, ["sqlalchemy"])],

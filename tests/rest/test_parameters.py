@@ -265,3 +265,15 @@ async def test_contributing_scores(rest):
     assert {a["associated_asset_type"] for a in only["alignments"]} <= {"Assignment", "Quizzes::Quiz"}
     assert len(only["alignments"]) < len((await rest.json("courses/1/outcomes/201/contributing_scores"))[
         "alignments"])
+
+
+METHODS = """{ course(id: 1) { outcomes { id calculationMethod calculationInt masteryPoints pointsPossible } } }"""
+
+
+async def test_outcomes_show_the_method_the_core_stores(rest):
+    """Whatever the method (Canvas's or one added to the core later), REST names it as the core stores it."""
+    for o in (await rest.api.query(METHODS, as_="teacher"))["course"]["outcomes"]:
+        body = await rest.json(f"outcomes/{o['id']}")
+        assert (body["calculation_method"], body.get("calculation_int"), body["mastery_points"],
+                body["points_possible"]) == (o["calculationMethod"].lower(), o["calculationInt"], o["masteryPoints"],
+                                             o["pointsPossible"])
