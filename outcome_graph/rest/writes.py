@@ -9,9 +9,9 @@ from urllib.parse import parse_qsl
 import orjson
 from starlette.responses import Response
 
-from outcome_graph.errors import BadUserInput, DomainError, NotFound
+from outcome_graph.errors import BadUserInput, NotFound
 from outcome_graph.rest import core, params
-from outcome_graph.rest.errors import RestError, error_response, json_response
+from outcome_graph.rest.errors import RestError, json_response
 
 NOT_IN_COURSE = "Outcomes do not belong to Course"
 BAD_ORDER = "the body must be a JSON array of {\"outcome_id\": <integer>, \"position\": <integer>}"
@@ -72,10 +72,5 @@ async def enqueue_outcome_rollup_calculation(ctx, request):
         job = await core.enqueue_calculation(ctx, course_id, student)
     except (NotFound, BadUserInput):  # an unknown course or student, or a reference that names no one
         return json_response({"error": core.INVALID_COURSE_OR_STUDENT}, 404)
-    except DomainError as e:
-        response = error_response(e)
-        if response.status_code == 400:  # Canvas: any other failure is 422 with its message
-            return json_response({"error": e.canvas or e.message}, 422)
-        return response
     return json_response({"message": f"Rollup calculation enqueued for student {job.user_id} in course "
                                      f"{job.course_id}", "type": "student"})

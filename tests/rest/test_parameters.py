@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import csv
+from datetime import datetime
+
 import orjson
 import pytest
 
@@ -15,8 +18,6 @@ RESULTS = "courses/1/outcome_results"
 
 
 def score_tuple(s: dict) -> tuple:
-    from datetime import datetime
-
     at = s["submitted_at"]
     return (s["score"], s["count"], s["title"], None if at is None else datetime.fromisoformat(at), s["hide_points"])
 
@@ -238,8 +239,6 @@ async def test_csv_export_equals_graphql(rest):
     for o in data["outcomes"]:
         path = " > ".join(p["name"] for p in o["path"]["parts"])
         header += [f"{path} result", f"{path} mastery points"]
-    import csv
-
     rows = list(csv.reader(lines))
     assert rows[0] == header
     want = []
