@@ -1,4 +1,5 @@
-"""create_app(settings) -> Starlette: /graphql (with offline GraphiQL), /gradebook (the mastery gradebook page), /healthz."""
+"""create_app(settings) -> Starlette: /graphql (with offline GraphiQL), the Canvas REST API at /api/v1, /gradebook (the
+mastery gradebook page), /healthz."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from graphql import GraphQLError, OperationType, get_operation_ast
 from strawberry.asgi import GraphQL
 from strawberry.types import ExecutionResult
 
-from outcome_graph import gradebook, graphiql
+from outcome_graph import gradebook, graphiql, rest
 from outcome_graph.asgi_limits import ClientLimitsMiddleware
 from outcome_graph.body_limit import BodyLimitMiddleware
 from outcome_graph.context import Context, SocketContext
@@ -238,6 +239,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", view, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", view),
             Mount(graphiql.STATIC_URL_PREFIX, StaticFiles(directory=graphiql.STATIC_DIR), name="graphiql"),
+            rest.mount(state, settings),
             Route(gradebook.URL, gradebook_page),
             Mount(gradebook.URL, StaticFiles(directory=gradebook.STATIC_DIR, html=True), name="gradebook"),
         ],

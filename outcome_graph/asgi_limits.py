@@ -10,15 +10,23 @@ MESSAGE_TOO_BIG = 1009  # WebSocket close code (RFC 6455)
 POLICY_VIOLATION = 1008
 
 
-def refusal_body(message: str, limit: str, maximum: int) -> bytes:
-    """A refusal before the app ran, as a GraphQL error naming the limit (every limit outside the app)."""
+REST_PREFIX = "/api/"
+# Canvas's (rack's) status names, for refusals of REST requests (docs/rest-api.md).
+STATUS_NAMES = {413: "payload_too_large", 431: "request_header_fields_too_large"}
+
+
+def refusal_body(status: int, message: str, limit: str, maximum: int, path: str = "") -> bytes:
+    """A refusal before the app ran (every limit outside the app): as a GraphQL error naming the limit, or, for
+    the REST API, as Canvas's `{"status", "message"}`."""
+    if path.startswith(REST_PREFIX):
+        return orjson.dumps({"status": STATUS_NAMES[status], "message": message})
     return orjson.dumps({"errors": [{"message": message,
                                      "extensions": {"code": "BAD_USER_INPUT", "limit": limit, "max": maximum}}]})
 
 
-def head_refusal(maximum: int) -> bytes:
-    return refusal_body(f"Request head (request line and headers) exceeds the limit of {maximum} bytes.",
-                        "headerBytes", maximum)
+def head_refusal(maximum: int, path: str = "") -> bytes:
+    return refusal_body(431, f"Request head (request line and headers) exceeds the limit of {maximum} bytes.",
+                        "headerBytes", maximum, path)
 
 
 def head_size(scope) -> int:
@@ -26,7 +34,8 @@ def head_size(scope) -> int:
     line ends (the transport may have trimmed spaces around values: never more than the client sent)."""
     path = scope.get("raw_path") or scope.get("path", "").encode()
     query = scope.get("query_string") or b""
-    line = len(scope.get("method", "GET")) + len(path) + (len(query) + 1 if query else 0) + len(" HTTP/1.1\r\n") + 1
+    line = len(scope.get("method", "GET")) + len(path) + (len(query) + 1 if query else 0) + len(" HTTP/1.1
+") + 1
     return line + sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or ()) + 2
 
 
@@ -82,4 +91,4 @@ class ClientLimitsMiddleware:
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
             return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-        await refuse(send, 431, head_refusal(self.max_header_bytes))
+        await refuse(send, 431, head_refusal(self.max_header_bytes, scope.get("path", "")))

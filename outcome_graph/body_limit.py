@@ -21,7 +21,7 @@ class BodyLimitMiddleware:
             return await self.app(scope, receive, send)
         length = dict(scope.get("headers") or ()).get(b"content-length")
         if length is not None and length.isdigit() and int(length) > self.limit:
-            return await self._reject(send)
+            return await self._reject(scope, send)
         seen = 0
         started = False
 
@@ -43,8 +43,8 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(scope, send)
 
-    async def _reject(self, send):
-        await refuse(send, 413, refusal_body(f"Request body exceeds the body size limit of {self.limit} bytes.",
-                                             "bodyBytes", self.limit))
+    async def _reject(self, scope, send):
+        await refuse(send, 413, refusal_body(413, f"Request body exceeds the body size limit of {self.limit} bytes.",
+                                             "bodyBytes", self.limit, scope.get("path", "")))

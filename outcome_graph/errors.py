@@ -3,6 +3,7 @@
 
 class DomainError(Exception):
     code = "INTERNAL_SERVER_ERROR"
+    canvas: str | None = None  # Canvas's REST text for the same mistake, when a Mistake made it (docs/rest-api.md)
 
     def __init__(self, message: str, **extensions: object):
         super().__init__(message)
@@ -48,4 +49,6 @@ class Mistake:
 
     def __call__(self, **details: object) -> DomainError:
         """The error to raise; `details` fill the message's {placeholders}."""
-        return self.error(self.message.format(**details), argument=self.argument)
+        error = self.error(self.message.format(**details), argument=self.argument)
+        error.canvas = self.canvas
+        return error

@@ -15,8 +15,8 @@ from outcome_graph.asgi_limits import head_refusal
 from outcome_graph.settings import Settings
 
 
-def _head_too_big(maximum: int) -> bytes:
-    body = head_refusal(maximum)
+def _head_too_big(maximum: int, url: bytes) -> bytes:
+    body = head_refusal(maximum, url.decode("latin-1"))  # the URL read so far: REST paths get Canvas's shape
     status = HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
     return (f"HTTP/1.1 {status.value} {status.phrase}\r\ncontent-type: application/json\r\n"
             f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode() + body
@@ -41,7 +41,7 @@ class HeadLimitedProtocol(HttpToolsProtocol):
         # A chunk where a request ended holds the next one's start too, of a length unknown here: not counted.
         self.head_bytes = 0 if self.ended_in_chunk else self.head_bytes + len(data)
         if self.head_bytes > self.max_head_bytes:
-            self.transport.write(_head_too_big(self.max_head_bytes))
+            self.transport.write(_head_too_big(self.max_head_bytes, getattr(self, "url", b"")))
             self.transport.close()
 
     def on_message_begin(self) -> None:

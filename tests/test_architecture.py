@@ -140,6 +140,30 @@ def test_neither_api_imports_the_other():
              "schema/ (GraphQL) and rest/ (REST) are mappers over the core: neither imports the other")
 
 
+def rest_bypassing_its_core(imports: list[Import]) -> list[Import]:
+    """In rest/, only rest/core.py reaches the core (resolvers/, db/, rollups/): one visible seam."""
+    return [i for i in _of("outcome_graph.rest", imports)
+            if i.module != "outcome_graph.rest.core" and within(i.target, CORE)]
+
+
+def test_only_rest_core_calls_the_core():
+    _fail_on(rest_bypassing_its_core(IMPORTS),
+             "rest/ reaches resolvers/ (and db/, rollups/) through rest/core.py only; the other rest/ modules parse "
+             "Canvas's parameters and write Canvas's shapes")
+    _fail_on([i for i in _of("outcome_graph.rest") if within(i.target, ["sqlalchemy"])], "rest/ runs no SQL")
+
+
+def test_rest_names_no_calculation_method():
+    """Method names come from the core (docs/rest-api.md): a method added there flows through REST unchanged."""
+    from outcome_graph.rollups import METHODS
+
+    named = [f"{path.relative_to(ROOT)}:{node.lineno}: {node.value!r}"
+             for path in sorted((PACKAGE / "rest").rglob("*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Constant) and node.value in METHODS]
+    assert not named, "rest/ lists calculation methods:\n" + "\n".join(named)
+
+
 def test_schema_never_imports_app_or_cli_and_runs_no_sql():
     _fail_on([i for i in _internal("outcome_graph.schema") if within(i.target, TOP)]
              + [i for i in _of("outcome_graph.schema") if within(i.target, ["sqlalchemy"])],
@@ -237,5 +261,7 @@ def test_the_api_rules_catch_what_they_forbid():
     rest = scan("from outcome_graph.schema.course import Course\nfrom outcome_graph.resolvers import inputs",
                 "outcome_graph.rest.example")
     assert [i.target for i in apis_importing_each_other(rest)] == ["outcome_graph.schema.course.Course"]
+    assert [i.target for i in rest_bypassing_its_core(rest)] == ["outcome_graph.resolvers.inputs"]
+    assert not rest_bypassing_its_core(scan("from outcome_graph.resolvers import inputs", "outcome_graph.rest.core"))
     schema = scan("def later():\n    from ..rest import routes", "outcome_graph.schema.example")
     assert [i.target for i in apis_importing_each_other(schema)] == ["outcome_graph.rest.routes"]

@@ -10,13 +10,13 @@ from outcome_graph.db import models as m
 from outcome_graph.db.results import counted
 from outcome_graph.errors import Mistake, NotFound
 from outcome_graph.resolvers.access import require_grader
+from outcome_graph.resolvers.assets import ASSIGNMENT_TYPES
 from outcome_graph.resolvers.inputs import ContributingQuery
 from outcome_graph.resolvers.students import select_students
 
 OUTCOME_NOT_IN_CONTEXT = Mistake(NotFound, "outcomeId", "outcomeId: outcome {id} is not linked in this course",
                                  canvas="outcome not found in this context")
 DIRECT_TYPES = ("assignment", "rubric", "question_bank", "discussion")
-ASSIGNMENT_TYPES = ("assignment", "quiz")  # a classic quiz is an assignment in Canvas
 
 
 @dataclass

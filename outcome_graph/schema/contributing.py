@@ -7,13 +7,11 @@ from typing import Optional
 
 import strawberry
 
+from outcome_graph.resolvers.assets import ASSET_TYPE_NAMES
 from outcome_graph.resolvers.contributing import Contributing
 from outcome_graph.schema.outcome import Alignment, Outcome, alignment_of
 from outcome_graph.resolvers.times import utc
 from outcome_graph.schema.user import User
-
-ASSET_TYPE_NAMES = {"assignment": "Assignment", "quiz": "Quizzes::Quiz", "rubric": "Rubric",
-                    "discussion": "DiscussionTopic", "question_bank": "AssessmentQuestionBank"}
 
 
 @strawberry.type(description="An alignment that contributes to the outcome.")

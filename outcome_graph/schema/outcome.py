@@ -8,6 +8,7 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 
 from outcome_graph.resolvers.access import entry_point, visible_alignment, visible_outcome
+from outcome_graph.resolvers.assets import asset_string
 from outcome_graph.resolvers.loaders import PENDING, loaded
 from outcome_graph.resolvers.outcomes import (Effective, Level, effective, outcome_alignments, outcome_link,
                                              outcome_path)
@@ -62,9 +63,8 @@ class Alignment:
 
     @classmethod
     def from_rows(cls, alignment: Any, asset: Any) -> "Alignment":
-        kind = "assessment_question_bank" if asset.type == "question_bank" else asset.type
         return cls(id=strawberry.ID(str(alignment.id)), name=asset.name, html_url=asset.html_url,
-                   asset_string=f"{kind}_{asset.id}", asset_type=asset.type,
+                   asset_string=asset_string(asset), asset_type=asset.type,
                    published=bool(asset.published), mastery_score=alignment.mastery_score,
                    _outcome_id=alignment.outcome_id, _course_id=alignment.course_id)
 

@@ -8,6 +8,7 @@ from typing import Any, Optional
 import strawberry
 from strawberry.federation.schema_directives import Key
 
+from outcome_graph.resolvers.assets import ASSIGNMENT_TYPES, asset_string
 from outcome_graph.resolvers.loaders import load_then
 from outcome_graph.resolvers.paging import Page
 from outcome_graph.resolvers.access import entry_point, result_posting, visible_result
@@ -15,8 +16,6 @@ from outcome_graph.schema.outcome import Alignment, Outcome, alignment_of
 from outcome_graph.schema.paging import PageInfo
 from outcome_graph.resolvers.times import utc
 from outcome_graph.schema.user import User
-
-ASSIGNMENT_TYPES = ("assignment", "quiz")
 
 
 @strawberry.type(description="The assignment behind a result, when there is one.")
@@ -30,7 +29,7 @@ class Assignment:
 
     @classmethod
     def from_row(cls, a: Any) -> "Assignment":
-        return cls(id=strawberry.ID(str(a.id)), name=a.name, html_url=a.html_url, asset_string=f"{a.type}_{a.id}",
+        return cls(id=strawberry.ID(str(a.id)), name=a.name, html_url=a.html_url, asset_string=asset_string(a),
                    published=bool(a.published), post_policy=a.post_policy)
 
 
