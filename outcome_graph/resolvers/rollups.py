@@ -20,6 +20,8 @@ from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
 from outcome_graph.resolvers.students import (Students, apply_enrollment_exclusions, best_state, requested_users,
                                              select_students)
+from outcome_graph.resolvers.time_filter import TimeFilter
+from outcome_graph.resolvers.windowed import windowed_scores
 from outcome_graph.rollups import RollupScore, aggregate
 
 MISSING_USER_ROLLUPS = RollupExclusion.MISSING_USER_ROLLUPS
@@ -41,6 +43,7 @@ class Selection:
     access: CourseAccess
     students: Students
     outcome_ids: list[int]
+    when: TimeFilter | None = None  # scores computed from the results in it, not read (docs/windows.md)
 
 
 @dataclass
@@ -56,13 +59,16 @@ class RollupRow:
         return best_state(state for _, state in self.enrollments)
 
 
-async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_ids: list[int]):
-    """Distinct (user, outcome) pairs with counted results: for the MISSING_* exclusions."""
+async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_ids: list[int],
+                        when: TimeFilter | None) -> set[tuple[int, int]]:
+    """Distinct (user, outcome) pairs with counted results (in the time filter): for the MISSING_* exclusions."""
+    if when is not None:  # the pairs with a computed rollup: those with a scored result in the filter
+        return set(await windowed_scores(ctx, access, when, user_ids, outcome_ids))
     r = m.OutcomeResult
     stmt = joined(select(r.user_id, r.outcome_id).distinct()).where(
         counted(access.course_id, include_muted=access.sees_hidden), r.score.is_not(None),
         r.user_id.in_(user_ids), r.outcome_id.in_(outcome_ids))
-    return await ctx.reader.rows(stmt)
+    return {(row.user_id, row.outcome_id) for row in await ctx.reader.rows(stmt)}
 
 
 async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
@@ -74,20 +80,23 @@ async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
     excluded = q.exclude
     students = apply_enrollment_exclusions(students, excluded)
     if excluded & {MISSING_USER_ROLLUPS, MISSING_OUTCOME_RESULTS} and students.ids and outcomes:
-        pairs = await _result_pairs(ctx, access, students.ids, outcomes)
+        pairs = await _result_pairs(ctx, access, students.ids, outcomes, q.when)
         if MISSING_USER_ROLLUPS in excluded:
-            with_results = {p.user_id for p in pairs}
+            with_results = {user_id for user_id, _ in pairs}
             ids = [u for u in students.ids if u in with_results]
             students = Students(ids, {u: students.enrollments[u] for u in ids})
         if MISSING_OUTCOME_RESULTS in excluded:
-            with_results = {p.outcome_id for p in pairs}
+            with_results = {outcome_id for _, outcome_id in pairs}
             outcomes = [o for o in outcomes if o in with_results]
     elif MISSING_USER_ROLLUPS in excluded and not outcomes:
         students = Students([], {})
-    return Selection(access, students, outcomes)
+    return Selection(access, students, outcomes, q.when)
 
 
 async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False):
+    """The selection's scores: stored rollups, or computed from the results in its time filter."""
+    if sel.when is not None:
+        return await windowed_scores(ctx, sel.access, sel.when, user_ids, outcome_ids)
     async with ctx.reader.connection() as conn:
         return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids,
                                        grader=sel.access.sees_hidden, scores_only=scores_only)
