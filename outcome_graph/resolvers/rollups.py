@@ -63,7 +63,8 @@ async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_
                         when: TimeFilter | None) -> set[tuple[int, int]]:
     """Distinct (user, outcome) pairs with counted results (in the time filter): for the MISSING_* exclusions."""
     if when is not None:  # the pairs with a computed rollup: those with a scored result in the filter
-        return set(await windowed_scores(ctx, access, when, user_ids, outcome_ids))
+        students = set(user_ids)
+        return {pair for pair in await windowed_scores(ctx, access, when, None, outcome_ids) if pair[0] in students}
     r = m.OutcomeResult
     stmt = joined(select(r.user_id, r.outcome_id).distinct()).where(
         counted(access.course_id, include_muted=access.sees_hidden), r.score.is_not(None),
@@ -93,10 +94,14 @@ async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
     return Selection(access, students, outcomes, q.when)
 
 
-async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False):
-    """The selection's scores: stored rollups, or computed from the results in its time filter."""
+async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False,
+                whole: bool = True):
+    """The selection's scores: stored rollups, or computed from the results in its time filter (whole: user_ids
+    is the whole selection, computed course-wide once for the sort, the aggregates and the percents)."""
     if sel.when is not None:
-        return await windowed_scores(ctx, sel.access, sel.when, user_ids, outcome_ids)
+        scores = await windowed_scores(ctx, sel.access, sel.when, None if whole else user_ids, sel.outcome_ids)
+        users, outcomes = set(user_ids), set(outcome_ids)
+        return {pair: s for pair, s in scores.items() if pair[0] in users and pair[1] in outcomes}
     async with ctx.reader.connection() as conn:
         return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids,
                                        grader=sel.access.sees_hidden, scores_only=scores_only)
@@ -199,7 +204,7 @@ async def rollups_page(ctx, q: RollupQuery, paging: Paging) -> tuple[Page[Rollup
     end = order.index(_BEFORE) if _BEFORE in keys else len(order)
     window = [u for u in order[start:end] if u is not _AFTER and u is not _BEFORE]
     page_ids, has_next, has_previous = cut(window, request)
-    scores = await _read(ctx, sel, page_ids, sel.outcome_ids) if page_ids and sel.outcome_ids else {}
+    scores = await _read(ctx, sel, page_ids, sel.outcome_ids, whole=False) if page_ids and sel.outcome_ids else {}
     items = []
     for uid in page_ids:
         enrollments = sel.students.enrollments[uid]

@@ -16,27 +16,25 @@ from outcome_graph.rollups import RollupScore
 Scores = dict[tuple[int, int], RollupScore]
 
 
-async def windowed_scores(ctx, access: CourseAccess, when: TimeFilter, user_ids: Sequence[int],
+async def windowed_scores(ctx, access: CourseAccess, when: TimeFilter, user_ids: Sequence[int] | None,
                           outcome_ids: Sequence[int]) -> Scores:
     """(student, outcome) -> the rollup of the results in `when` this viewer may see (hidden ones never, unposted
     ones for graders only: the rules of the stored rollups' reads), for the given students and outcomes; a pair
     without such results has no entry (no score, not zero).
 
-    Up to a page of students is read by id; more are read course-wide for these outcomes once per request (what
-    sorting, aggregates, distributions and rating percents share), so a request costs the same statements
-    whatever the course's size."""
-    if not user_ids or not outcome_ids:
+    user_ids None reads every student's results for these outcomes in one course-wide statement (sorting,
+    aggregates, distributions and rating percents need the whole selection): the caller keeps the students the
+    viewer may see. Each computation is made once per request, so a request costs the same statements whatever
+    the course's size."""
+    if user_ids is not None and not user_ids or not outcome_ids:
         return {}
+    users = None if user_ids is None else tuple(sorted(set(user_ids)))
     outcomes = tuple(sorted(set(outcome_ids)))
-    if len(user_ids) <= ctx.settings.max_page_size:
-        return await _compute(ctx, access, when, sorted(set(user_ids)), outcomes)
-    key = ("windowed", access.course_id, access.sees_hidden, when, outcomes)
-    everyone = await _once(ctx, key, lambda: _compute(ctx, access, when, None, outcomes))
-    wanted = set(user_ids)
-    return {pair: score for pair, score in everyone.items() if pair[0] in wanted}
+    key = ("windowed", access.course_id, access.sees_hidden, when, users, outcomes)
+    return await _once(ctx, key, lambda: _compute(ctx, access, when, users, outcomes))
 
 
-async def _compute(ctx, access: CourseAccess, when: TimeFilter, user_ids: list[int] | None,
+async def _compute(ctx, access: CourseAccess, when: TimeFilter, user_ids: tuple[int, ...] | None,
                    outcome_ids: tuple[int, ...]) -> Scores:
     scorings = await _once(ctx, ("scorings", access.course_id), lambda: _scorings(ctx, access.course_id))
     async with ctx.reader.connection() as conn:
