@@ -239,7 +239,8 @@ async def edge(empty_api):
 ])
 async def test_the_edges(edge, asof, window, expected):
     variables = {"asOf": asof, "window": None if window is None else {"from": window[0], "to": window[1]}}
-    [node] = [e["node"] for e in (await edge.query(EDGE, variables, as_="teacher"))["course"]["outcomeRollups"]["edges"]]
+    page = (await edge.query(EDGE, variables, as_="teacher"))["course"]["outcomeRollups"]
+    [node] = [e["node"] for e in page["edges"]]
     assert [(s["score"], s["count"]) for s in node["scores"]] == ([] if expected is None else [expected])
 
 
