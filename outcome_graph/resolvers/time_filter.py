@@ -24,9 +24,6 @@ class TimeFilter:
     start: int | None
     end: int | None
 
-    def holds(self, time: int) -> bool:
-        return (self.start is None or time >= self.start) and (self.end is None or time < self.end)
-
 
 def _second(value: datetime, argument: str) -> int:
     """Whole epoch seconds, floored, as result times are."""
@@ -42,16 +39,15 @@ def _second(value: datetime, argument: str) -> int:
     return d.days * 86400 + d.seconds
 
 
-def time_filter(as_of: datetime | None = None, start: datetime | None = None, end: datetime | None = None, *,
-                window: bool = False) -> TimeFilter | None:
-    """The filter asOf or window {from: start, to: end} asks for (window: the caller passed one); None for
-    neither, which reads the stored rollups."""
-    if as_of is not None and window:
+def time_filter(as_of: datetime | None = None, window: tuple[datetime, datetime] | None = None) -> TimeFilter | None:
+    """The filter asOf or window (from, to) asks for; None for neither, which reads the stored rollups."""
+    if as_of is not None and window is not None:
         raise BOTH()
     if as_of is not None:
         return TimeFilter(None, _second(as_of, "asOf") + 1)
-    if not window:
+    if window is None:
         return None
+    start, end = window
     first, last = _second(start, "window.from"), _second(end, "window.to")
     if start > end:
         raise REVERSED(start=start.isoformat(), end=end.isoformat())

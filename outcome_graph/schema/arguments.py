@@ -29,7 +29,7 @@ Window = Annotated[Optional[RollupWindow], strawberry.argument(description=WINDO
 
 
 def when(as_of: datetime | None = None, window: RollupWindow | None = None) -> TimeFilter | None:
-    return time_filter(as_of, *((window.start, window.end) if window is not None else ()), window=window is not None)
+    return time_filter(as_of, None if window is None else (window.start, window.end))
 
 
 def paging(first=None, after=None, last=None, before=None) -> Paging:

@@ -276,3 +276,15 @@ async def test_a_users_rollups_take_the_same_filter(term):
         want = c.rollups([101], grader=grader, when=as_of(moment))
         assert {int(s["outcome"]["id"]): (s["score"], s["count"]) for s in got} == \
             {o: (s.score, s.count) for (_, o), s in want.items()}, role
+
+
+async def test_a_filter_changes_no_refusal(term):
+    """Access is the policy's, filter or not: the same answer for students the viewer may not read."""
+    api, _ = term
+    for role, user_ids in (("student", ["102"]), ("student", None), ("ta", ["101"])):
+        plain = await api.query(PAGE, {"userIds": user_ids}, as_=role, errors=True)
+        computed = await api.query(PAGE, {"userIds": user_ids, "asOf": iso(START + timedelta(days=60))}, as_=role,
+                                   errors=True)
+        assert computed == plain and plain["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND"), role
+    summary = await api.query(SUMMARY, {"asOf": iso(START + timedelta(days=60))}, as_="student", errors=True)
+    assert summary["data"]["course"]["masteryDistribution"] is None  # graders only, as without a filter
