@@ -288,3 +288,24 @@ async def test_a_filter_changes_no_refusal(term):
         assert computed == plain and plain["errors"][0]["extensions"]["code"] in ("FORBIDDEN", "NOT_FOUND"), role
     summary = await api.query(SUMMARY, {"asOf": iso(START + timedelta(days=60))}, as_="student", errors=True)
     assert summary["data"]["course"]["masteryDistribution"] is None  # graders only, as without a filter
+
+
+ENTITY_ROLLUPS = """query($r: [_Any!]!, $asOf: DateTime) { _entities(representations: $r) {
+  ... on User { id outcomeRollups(courseId: 1, asOf: $asOf) { scores { outcome { id } score count } } } } }"""
+
+
+async def test_a_gateways_users_get_their_rollups_as_of_a_date_batched(term):
+    """_entities(User).outcomeRollups(asOf): each student's computed rollups, in statements that do not grow
+    with the representations."""
+    api, c = term
+    moment = iso(START + timedelta(days=70))
+
+    def refs(users):
+        return {"r": [{"__typename": "User", "id": str(u)} for u in users], "asOf": moment}
+
+    one = await api.statements(ENTITY_ROLLUPS, refs(STUDENTS[:1]))
+    assert await api.statements(ENTITY_ROLLUPS, refs(STUDENTS)) == one
+    got = (await api.query(ENTITY_ROLLUPS, refs(STUDENTS), as_="teacher"))["_entities"]
+    want = c.rollups(STUDENTS, when=as_of(datetime.fromisoformat(moment)))
+    assert {(int(u["id"]), int(s["outcome"]["id"])): (s["score"], s["count"])
+            for u in got for s in u["outcomeRollups"]["scores"]} == {k: (s.score, s.count) for k, s in want.items()}
