@@ -38,9 +38,15 @@ def joined(stmt: Select) -> Select:
 
 
 def rollup_rows(course_id: int, user_ids: Sequence[int] | None = None,
-                outcome_ids: Sequence[int] | None = None, *, include_muted: bool = True) -> Select:
-    """Rows for the engine, sorted by (user, outcome, time, id) as rollup_stream needs."""
+                outcome_ids: Sequence[int] | None = None, *, include_muted: bool = True,
+                start: int | None = None, end: int | None = None) -> Select:
+    """Rows for the engine, sorted by (user, outcome, time, id) as rollup_stream needs; with start or end, only
+    results whose time is in [start, end) (docs/windows.md)."""
     stmt = joined(select(*ENGINE_COLUMNS)).where(counted(course_id, include_muted=include_muted))
+    if start is not None:
+        stmt = stmt.where(r.time >= start)
+    if end is not None:
+        stmt = stmt.where(r.time < end)
     if user_ids is not None:
         stmt = stmt.where(r.user_id.in_(user_ids))
     if outcome_ids is not None:

@@ -19,14 +19,17 @@ async def scoring_version(conn, course_id: int) -> int:
     return (await conn.execute(select(m.Course.scoring_version).where(m.Course.id == course_id))).scalar_one()
 
 
-async def compute(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Sequence[int] | None = None,
-                  *, include_muted: bool = True, scorings=None) -> dict[tuple[int, int], RollupScore]:
-    """(user, outcome) -> RollupScore straight from the results, for the given users."""
+async def compute(conn, course_id: int, user_ids: Sequence[int] | None, outcome_ids: Sequence[int] | None = None,
+                  *, include_muted: bool = True, scorings=None, start: int | None = None,
+                  end: int | None = None) -> dict[tuple[int, int], RollupScore]:
+    """(user, outcome) -> RollupScore straight from the results, for the given users (None: every user, in one
+    statement); start and end keep the results whose time is in [start, end) (docs/windows.md)."""
     scorings = scorings if scorings is not None else await course_scorings(conn, course_id)
     out: dict[tuple[int, int], RollupScore] = {}
-    for i in range(0, len(user_ids), USER_BATCH):
-        rows = (await conn.execute(rollup_rows(course_id, user_ids[i:i + USER_BATCH], outcome_ids,
-                                               include_muted=include_muted))).all()
+    batches = [None] if user_ids is None else [user_ids[i:i + USER_BATCH] for i in range(0, len(user_ids), USER_BATCH)]
+    for batch in batches:
+        rows = (await conn.execute(rollup_rows(course_id, batch, outcome_ids, include_muted=include_muted,
+                                               start=start, end=end))).all()
         for user_id, outcome_id, score in rollup_stream(rows, scorings):
             out[(user_id, outcome_id)] = score
     return out

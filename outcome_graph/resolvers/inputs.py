@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.time_filter import TimeFilter
 
 SIS_PREFIX = "sis_user_id:"
 SELF = "self"
@@ -98,7 +99,8 @@ class Paging:
 @dataclass(frozen=True)
 class RollupQuery:
     """Which students' rollups for which outcomes, in what order: Course.outcomeRollups' (and Canvas's
-    outcome_rollups') filters. `stat` is for aggregates only."""
+    outcome_rollups') filters. `stat` is for aggregates only. `when` computes the rollups from the results in a
+    time filter instead of reading the stored ones (docs/windows.md)."""
 
     course_id: int
     user_ids: tuple[UserRef, ...] | None = None
@@ -110,6 +112,7 @@ class RollupQuery:
     sort_outcome_id: int | None = None
     sort_order: SortOrder = SortOrder.ASC
     stat: AggregateStat = AggregateStat.MEAN
+    when: TimeFilter | None = None
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
 from outcome_graph.resolvers.students import (Students, apply_enrollment_exclusions, best_state, requested_users,
                                              select_students)
+from outcome_graph.resolvers.time_filter import TimeFilter
+from outcome_graph.resolvers.windowed import windowed_scores
 from outcome_graph.rollups import RollupScore, aggregate
 
 MISSING_USER_ROLLUPS = RollupExclusion.MISSING_USER_ROLLUPS
@@ -41,6 +43,7 @@ class Selection:
     access: CourseAccess
     students: Students
     outcome_ids: list[int]
+    when: TimeFilter | None = None  # scores computed from the results in it, not read (docs/windows.md)
 
 
 @dataclass
@@ -56,13 +59,17 @@ class RollupRow:
         return best_state(state for _, state in self.enrollments)
 
 
-async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_ids: list[int]):
-    """Distinct (user, outcome) pairs with counted results: for the MISSING_* exclusions."""
+async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_ids: list[int],
+                        when: TimeFilter | None) -> set[tuple[int, int]]:
+    """Distinct (user, outcome) pairs with counted results (in the time filter): for the MISSING_* exclusions."""
+    if when is not None:  # the pairs with a computed rollup: those with a scored result in the filter
+        students = set(user_ids)
+        return {pair for pair in await windowed_scores(ctx, access, when, None, outcome_ids) if pair[0] in students}
     r = m.OutcomeResult
     stmt = joined(select(r.user_id, r.outcome_id).distinct()).where(
         counted(access.course_id, include_muted=access.sees_hidden), r.score.is_not(None),
         r.user_id.in_(user_ids), r.outcome_id.in_(outcome_ids))
-    return await ctx.reader.rows(stmt)
+    return {(row.user_id, row.outcome_id) for row in await ctx.reader.rows(stmt)}
 
 
 async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
@@ -74,20 +81,27 @@ async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
     excluded = q.exclude
     students = apply_enrollment_exclusions(students, excluded)
     if excluded & {MISSING_USER_ROLLUPS, MISSING_OUTCOME_RESULTS} and students.ids and outcomes:
-        pairs = await _result_pairs(ctx, access, students.ids, outcomes)
+        pairs = await _result_pairs(ctx, access, students.ids, outcomes, q.when)
         if MISSING_USER_ROLLUPS in excluded:
-            with_results = {p.user_id for p in pairs}
+            with_results = {user_id for user_id, _ in pairs}
             ids = [u for u in students.ids if u in with_results]
             students = Students(ids, {u: students.enrollments[u] for u in ids})
         if MISSING_OUTCOME_RESULTS in excluded:
-            with_results = {p.outcome_id for p in pairs}
+            with_results = {outcome_id for _, outcome_id in pairs}
             outcomes = [o for o in outcomes if o in with_results]
     elif MISSING_USER_ROLLUPS in excluded and not outcomes:
         students = Students([], {})
-    return Selection(access, students, outcomes)
+    return Selection(access, students, outcomes, q.when)
 
 
-async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False):
+async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False,
+                whole: bool = True):
+    """The selection's scores: stored rollups, or computed from the results in its time filter (whole: user_ids
+    is the whole selection, computed course-wide once for the sort, the aggregates and the percents)."""
+    if sel.when is not None:
+        scores = await windowed_scores(ctx, sel.access, sel.when, None if whole else user_ids, sel.outcome_ids)
+        users, outcomes = set(user_ids), set(outcome_ids)
+        return {pair: s for pair, s in scores.items() if pair[0] in users and pair[1] in outcomes}
     async with ctx.reader.connection() as conn:
         return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids,
                                        grader=sel.access.sees_hidden, scores_only=scores_only)
@@ -190,7 +204,7 @@ async def rollups_page(ctx, q: RollupQuery, paging: Paging) -> tuple[Page[Rollup
     end = order.index(_BEFORE) if _BEFORE in keys else len(order)
     window = [u for u in order[start:end] if u is not _AFTER and u is not _BEFORE]
     page_ids, has_next, has_previous = cut(window, request)
-    scores = await _read(ctx, sel, page_ids, sel.outcome_ids) if page_ids and sel.outcome_ids else {}
+    scores = await _read(ctx, sel, page_ids, sel.outcome_ids, whole=False) if page_ids and sel.outcome_ids else {}
     items = []
     for uid in page_ids:
         enrollments = sel.students.enrollments[uid]

@@ -15,7 +15,7 @@ from outcome_graph.resolvers.inputs import ContributingQuery, id_list, optional_
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.results import outcome_results_page
 from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page
-from outcome_graph.schema.arguments import paging, result_query, rollup_query
+from outcome_graph.schema.arguments import AsOf, Window, paging, result_query, rollup_query
 from outcome_graph.schema.contributing import ContributingScores
 from outcome_graph.schema.enums import AggregateStat, RollupExclusion, RollupSortBy, SortOrder
 from outcome_graph.schema.outcome import Outcome, OutcomeGroup
@@ -127,10 +127,12 @@ class Course:
         after: Optional[str] = None,
         last: Optional[int] = None,
         before: Optional[str] = None,
+        as_of: AsOf = None,
+        window: Window = None,
     ) -> Optional[RollupConnection]:
         q = rollup_query(self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
                          outcome_group_id=outcome_group_id, exclude=exclude, sort_by=sort_by,
-                         sort_outcome_id=sort_outcome_id, sort_order=sort_order)
+                         sort_outcome_id=sort_outcome_id, sort_order=sort_order, as_of=as_of, window=window)
         page, sel = await rollups_page(info.context, q, paging(first, after, last, before))
         nodes = await rollup_nodes(info.context, page.items, sel)
         edges = [RollupEdge(cursor=c, node=node) for node, c in zip(nodes, page.cursors)]
@@ -147,9 +149,12 @@ class Course:
         outcome_ids: Optional[list[strawberry.ID]] = None,
         outcome_group_id: Optional[strawberry.ID] = None,
         exclude: Optional[list[RollupExclusion]] = None,
+        as_of: AsOf = None,
+        window: Window = None,
     ) -> Optional[CourseRollup]:
         q = rollup_query(self.course_id, stat=stat, user_ids=user_ids, section_id=section_id,
-                         outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude)
+                         outcome_ids=outcome_ids, outcome_group_id=outcome_group_id, exclude=exclude, as_of=as_of,
+                         window=window)
         scores = await aggregate_rollups(info.context, q)
         outcomes = await course_outcomes(info.context, self.course_id, [o for o, _ in scores])
         return CourseRollup(scores=[RollupScore.from_score(outcomes[o], s) for o, s in scores],
@@ -165,9 +170,11 @@ class Course:
         outcome_group_id: Optional[strawberry.ID] = None,
         exclude: Optional[list[RollupExclusion]] = None,
         add_defaults: bool = False,
+        as_of: AsOf = None,
+        window: Window = None,
     ) -> Optional[list[MasteryDistribution]]:
         q = rollup_query(self.course_id, user_ids=user_ids, section_id=section_id, outcome_ids=outcome_ids,
-                         outcome_group_id=outcome_group_id, exclude=exclude)
+                         outcome_group_id=outcome_group_id, exclude=exclude, as_of=as_of, window=window)
         return [MasteryDistribution.from_distribution(d)
                 for d in await mastery_distributions(info.context, q, add_defaults)]
 

@@ -22,6 +22,7 @@ from graphql import (
     InlineFragmentNode,
     IntValueNode,
     ListValueNode,
+    NullValueNode,
     OperationDefinitionNode,
     VariableNode,
     get_named_type,
@@ -34,6 +35,8 @@ from outcome_graph.settings import Settings
 
 # A list field without `first` is counted as this many items (outcomes, sections, scores of a course).
 DEFAULT_LIST_SIZE = 50
+# Arguments that make a rollup field compute its scores from the results instead of reading stored ones.
+TIME_FILTERS = ("asOf", "window")
 PAGE_LISTS = frozenset({"edges", "nodes"})
 ENTITIES = "_entities"
 REPORTED_MAX = 2**53 - 1  # larger measures are reported as this: JSON clients read numbers as doubles
@@ -124,7 +127,17 @@ class _Measurer:
         child = self.selections(node, get_named_type(definition.type), self._page_size(node))
         # Aliases and directives are counted as written, with fragments spread; cost counts every object.
         return Measure(1 + child.depth, own.aliases + child.aliases, child.directives,
-                       representations + child.representations, count * (1 + child.cost))
+                       representations + child.representations, count * (1 + child.cost) + self._computed(node))
+
+    def _computed(self, node: FieldNode) -> int:
+        """A rollup field with asOf or window computes its scores from the results (docs/windows.md), once per
+        object it is asked on, whatever it returns: it costs the scores of a full page, max page size students x
+        DEFAULT_LIST_SIZE outcomes, as if it returned them."""
+        for name in TIME_FILTERS:
+            value = self._argument(node, name)
+            if value is not None and not isinstance(value, NullValueNode):
+                return self.max_page * DEFAULT_LIST_SIZE
+        return 0
 
     def _type(self, condition, default):
         return self.schema.get_type(condition.name.value) if condition is not None else default

@@ -10,6 +10,7 @@ from strawberry.federation.schema_directives import Key
 from outcome_graph.resolvers.access import entry_point, sees_sis_id, visible_user
 from outcome_graph.resolvers.ids import parse_id
 from outcome_graph.resolvers.inputs import id_list
+from outcome_graph.schema.arguments import AsOf, Window, when
 
 if TYPE_CHECKING:
     from outcome_graph.schema.result import OutcomeResultConnection
@@ -44,12 +45,13 @@ class User:
                                   "userIds: [this user]); null when they are not a student there. Lets other "
                                   "subgraphs reach our rollups from their users.")
     async def outcome_rollups(self, info: strawberry.Info, course_id: strawberry.ID,
-                              outcome_ids: Optional[list[strawberry.ID]] = None) -> Optional[RollupRef]:
+                              outcome_ids: Optional[list[strawberry.ID]] = None, as_of: AsOf = None,
+                              window: Window = None) -> Optional[RollupRef]:
         from outcome_graph.resolvers.student_rollups import student_rollup
         from outcome_graph.schema.rollup import rollup_nodes
 
         found = await student_rollup(info.context, parse_id(course_id, "courseId"), parse_id(self.id, "id"),
-                                     id_list(outcome_ids, "outcomeIds"))
+                                     id_list(outcome_ids, "outcomeIds"), when(as_of, window))
         if found is None:
             return None
         row, sel = found

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 from outcome_graph.rollups import RollupScore, aggregate, compute_percent, resolve_scoring, rollup
 
@@ -111,11 +111,14 @@ class Course:
                 r.get("artifact_type") == "quiz_submission", self.alignments[r["alignment_id"]]["asset_id"])
 
     def rollups(self, users: Iterable[int] | None = None, outcomes: Iterable[int] | None = None, *,
-                grader: bool = True) -> dict[tuple[int, int], RollupScore]:
-        """(user, outcome) -> engine rollup of the counted results: hidden never, muted only for graders."""
+                grader: bool = True, when: Callable[[int], bool] | None = None) -> dict[tuple[int, int], RollupScore]:
+        """(user, outcome) -> engine rollup of the counted results: hidden never, muted only for graders; with
+        `when`, only the results whose time (whole epoch seconds) it keeps (docs/windows.md)."""
         groups: dict[tuple[int, int], list[tuple]] = {}
         for r in self.visible_results(users, outcomes, grader=grader):
             if r["score"] is None:  # docs/behaviour.md §1.2 item 2
+                continue
+            if when is not None and not when(self.engine_row(r)[4]):
                 continue
             groups.setdefault((r["user_id"], r["outcome_id"]), []).append(self.engine_row(r))
         out = {}
@@ -126,11 +129,23 @@ class Course:
         return out
 
     def aggregates(self, stat: str, users: Iterable[int] | None = None, outcomes: Iterable[int] | None = None,
-                   *, grader: bool = True) -> dict[int, RollupScore]:
+                   *, grader: bool = True, when: Callable[[int], bool] | None = None) -> dict[int, RollupScore]:
         per: dict[int, list[RollupScore]] = {}
-        for (_, oid), s in sorted(self.rollups(users, outcomes, grader=grader).items()):
+        for (_, oid), s in sorted(self.rollups(users, outcomes, grader=grader, when=when).items()):
             per.setdefault(oid, []).append(s)
         return {oid: aggregate(scores, stat) for oid, scores in per.items()}
+
+
+def as_of(moment: datetime) -> Callable[[int], bool]:
+    """Results up to `moment`'s second, included (docs/windows.md)."""
+    last = math.floor(moment.timestamp())
+    return lambda time: time <= last
+
+
+def window(start: datetime, end: datetime) -> Callable[[int], bool]:
+    """Results from `start`'s second, included, to `end`'s second, excluded (docs/windows.md)."""
+    first, stop = math.floor(start.timestamp()), math.floor(end.timestamp())
+    return lambda time: first <= time < stop
 
 
 def engine_score(s: RollupScore) -> tuple:
