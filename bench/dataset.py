@@ -155,6 +155,13 @@ async def _recompute(path: Path) -> int:
         await engine.dispose()
 
 
+def user_rows(d: Dataset) -> list[tuple]:
+    """The users with the name key the product stores beside sortable_name (its db/engine.py fold)."""
+    from outcome_graph.db.engine import unicode_lower
+
+    return [(*u, unicode_lower(u[2])) for u in d.users]
+
+
 def write_sqlite(d: Dataset, path: Path) -> dict[str, float]:
     """A fresh database holding the course; returns the seconds each step took."""
     for suffix in ("", "-wal", "-shm"):
@@ -172,8 +179,8 @@ def write_sqlite(d: Dataset, path: Path) -> dict[str, float]:
                 "VALUES (?, 'Benchmark 101', 'BENCH-101', 1, 1)", (COURSE_ID,))
     con.executemany("INSERT INTO sections (id, course_id, name) VALUES (?, ?, ?)",
                     [(s, COURSE_ID, f"Period {i + 1}") for i, s in enumerate(SECTION_IDS)])
-    con.executemany("INSERT INTO users (id, name, sortable_name, sis_user_id, login_id) VALUES (?, ?, ?, ?, ?)",
-                    d.users)
+    con.executemany("INSERT INTO users (id, name, sortable_name, sis_user_id, login_id, name_key) "
+                    "VALUES (?, ?, ?, ?, ?, ?)", user_rows(d))
     con.executemany("INSERT INTO enrollments (course_id, section_id, user_id, role, state, associated_user_id, "
                     "limit_to_section) VALUES (?, ?, ?, ?, ?, NULL, 0)", d.enrollments)
     con.executemany("INSERT INTO outcome_groups (id, course_id, parent_id, title) VALUES (?, ?, ?, ?)", d.groups)

@@ -135,6 +135,44 @@ def results(con: sqlite3.Connection, course_id: int, first: int, chunk: int = 25
         "totalCount": total, "pageInfo": info, "edges": edges[:first]}}}})
 
 
+# B12's walk: the students in name order on the product's stored, indexed name key (users.name_key), each
+# student's results by (outcome, id) from the (course, user) index; CROSS JOIN keeps SQLite on that order.
+_WALK = (
+    "SELECT r.id, r.score, r.percent, COALESCE(r.submitted_at, r.assessed_at), r.outcome_id, r.user_id, u.name, "
+    "r.alignment_id FROM users u CROSS JOIN outcome_results r ON r.user_id = u.id "
+    "JOIN alignments al ON al.id = r.alignment_id "
+    "WHERE {scope} AND +u.id IN (SELECT user_id FROM enrollments WHERE course_id = :course AND role = 'student' "
+    "AND state != 'deleted') AND (u.name_key, u.id) >= ((SELECT name_key FROM users WHERE id = :user), :user) "
+    "AND ((u.name_key, u.id) > ((SELECT name_key FROM users WHERE id = :user), :user) "
+    "OR (r.outcome_id, r.id) > (:outcome, :id)) ORDER BY u.name_key, u.id, r.outcome_id, r.id LIMIT :limit")
+
+
+def deep_cursor(con: sqlite3.Connection, course_id: int, share: float = 0.6) -> tuple[int, int, int]:
+    """(user, outcome, result) of a result `share` of the way through the course's results in page order."""
+    everyone = students(con, course_id)
+    user = everyone[int(len(everyone) * share)][0]
+    outcomes = dict(linked_outcomes(con, course_id))
+    rows = con.execute(f"SELECT r.outcome_id, r.id FROM outcome_results r JOIN alignments al ON al.id = r.alignment_id "
+                       f"WHERE {COUNTED.replace(' AND r.score IS NOT NULL', '')} AND r.user_id = :user "
+                       f"AND r.outcome_id IN ({in_list(outcomes)}) ORDER BY r.outcome_id, r.id",
+                       {"course": course_id, "user": user}).fetchall()
+    return (user, *rows[len(rows) // 2])
+
+
+def deep_page(con: sqlite3.Connection, course_id: int, first: int, cursor: tuple[int, int, int]) -> bytes:
+    """B12: the page of results after a cursor deep in the course, in (name, user, outcome, id) order."""
+    outcomes = dict(linked_outcomes(con, course_id))
+    scope = f"{COUNTED.replace(' AND r.score IS NOT NULL', '')} AND +r.outcome_id IN ({in_list(outcomes)})"
+    user, outcome, rid = cursor
+    rows = con.execute(_WALK.format(scope=scope), {"course": course_id, "user": user, "outcome": outcome, "id": rid,
+                                                   "limit": first + 1}).fetchall()
+    edges = [{"node": {"id": str(i), "score": score, "percent": pct, "submittedOrAssessedAt": iso(at),
+                       "outcome": {"id": str(o), "title": outcomes[o]}, "user": {"id": str(u), "name": name},
+                       "alignment": {"id": str(a)}}} for i, score, pct, at, o, u, name, a in rows[:first]]
+    info = {"hasNextPage": len(rows) > first, "endCursor": "floor" if edges else None}
+    return orjson.dumps({"data": {"course": {"outcomeResults": {"pageInfo": info, "edges": edges}}}})
+
+
 def record(con: sqlite3.Connection, course_id: int, user_id: int, alignment_id: int, score: float,
            submitted: datetime) -> bytes:
     """B9: one result written and its (user, outcome) rollup kept current, in one transaction."""

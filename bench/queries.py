@@ -53,6 +53,16 @@ query Results($course: ID!, $first: Int!) {
   }
 }"""
 
+DEEP_PAGE = """
+query DeepPage($course: ID!, $first: Int!, $after: String!) {
+  course(id: $course) {
+    outcomeResults(first: $first, after: $after) {
+      pageInfo { hasNextPage endCursor }
+      edges { node { id score percent submittedOrAssessedAt outcome { id title } user { id name } alignment { id } } }
+    }
+  }
+}"""
+
 RECORD = """
 mutation Record($course: ID!, $results: [OutcomeResultInput!]!) {
   recordOutcomeResults(courseId: $course, results: $results) { id score }
@@ -69,6 +79,6 @@ INTROSPECT = """
 NEEDS = {
     "B2": ["Course.outcomeRollups"], "B3": ["Course.outcomeRollups"],
     "B4": ["Course.outcomeRollupAggregate"], "B6": ["Course.outcomeRollups"],
-    "B7": ["Course.contributingScores"], "B8": ["Course.outcomeResults"],
+    "B7": ["Course.contributingScores"], "B8": ["Course.outcomeResults"], "B12": ["Course.outcomeResults"],
     "B9": ["Mutation.recordOutcomeResults"], "B11": ["Course.outcomeRollups"],
 }

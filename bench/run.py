@@ -24,7 +24,7 @@ import dataset  # noqa: E402
 import report  # noqa: E402
 
 OUT = BENCH / "out"
-ORDER = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B9", "B10", "B11"]
+ORDER = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B12", "B9", "B10", "B11"]
 
 
 def prepare(out: Path, scale: str, seed: int, rebuild: bool) -> tuple[Path, dict]:

@@ -1,4 +1,4 @@
-"""B1-B9: what each workload runs on the floor and on the product, its checks and its goal."""
+"""B1-B9 and B12: what each workload runs on the floor and on the product, its checks and its goal."""
 
 from __future__ import annotations
 
@@ -189,6 +189,21 @@ async def b8(b: Bench) -> dict:
     return rec
 
 
+async def b12(b: Bench) -> dict:
+    from outcome_graph.resolvers.paging import encode_cursor
+
+    first = 100
+    rec = record("B12", f"outcomeResults, a page of {first} deep in the course by cursor, with outcome/user/alignment",
+                 "<= 3x floor and < 50 ms")
+    cursor = floors.deep_cursor(b.con, b.course)
+    await _graph(b, rec, lambda: floors.deep_page(b.con, b.course, first, cursor), queries.DEEP_PAGE,
+                 {"course": str(b.course), "first": first, "after": encode_cursor("result", cursor)}, 3.0)
+    if rec.get("statements") is not None:
+        rec["notes"].append(f"after user {cursor[0]}'s result {cursor[2]}")
+        rec["goal_met"] = rec["goal_met"] and rec["product_median_s"] < 0.050
+    return rec
+
+
 async def b9(b: Bench) -> dict:
     rec = record("B9", "one result written with recordOutcomeResults (rollup kept current)", "p50 <= 10 ms")
     user = students(b.con, b.course)[0][0]
@@ -234,5 +249,5 @@ async def b9(b: Bench) -> dict:
 
 WORKLOADS = {
     "B1": b1, "B2": lambda b: page(b, "B2", 20), "B3": lambda b: page(b, "B3", 100), "B4": b4, "B5": b5,
-    "B6": b6, "B7": b7, "B8": b8, "B9": b9,
+    "B6": b6, "B7": b7, "B8": b8, "B9": b9, "B12": b12,
 }

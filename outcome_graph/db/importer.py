@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from outcome_graph.db import locks
 from outcome_graph.db import models as m
 from outcome_graph.db.bundle import Bundle, BundleError, StoredRefs, parse_bundle
+from outcome_graph.db.engine import unicode_lower
 from outcome_graph.db.jobs import QUEUED
 from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.rollup_store import recompute, result_users, scoring_version
@@ -105,7 +106,10 @@ async def write_bundle(conn, b: Bundle, job_delay: float = Settings.job_delay_se
     for i in range(0, len(b.sis_handed_on), CHUNK):
         await conn.execute(update(m.User).where(m.User.id.in_(b.sis_handed_on[i:i + CHUNK]))
                            .values(sis_user_id=None))
-    await upsert(conn, m.User.__table__, b.users, ["id"])
+    # A renamed user's sort key moves with the name (the key is not left to the column default: upsert's
+    # update sets only the columns given).
+    await upsert(conn, m.User.__table__, [{**x, "name_key": unicode_lower(x["sortable_name"])} for x in b.users],
+                 ["id"])
     await upsert(conn, m.OutcomeGroup.__table__, b.outcome_groups, ["id"])
     await upsert(conn, m.Outcome.__table__, b.outcomes, ["id"])
     await upsert(conn, m.OutcomeLink.__table__, b.outcome_links, ["course_id", "outcome_id"])

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from outcome_graph.db.engine import unicode_lower
+
 # Source-system ids can exceed 2**31 (Canvas uses shard-prefixed ids).
 Id = BigInteger().with_variant(Integer, "sqlite")
 # Results the service records take ids from the database counting up from here; imported (source) ids stay
@@ -68,13 +70,25 @@ class Section(Base):
     name: Mapped[str] = mapped_column(String(255))
 
 
+def _name_key_of_row(context) -> str:
+    return unicode_lower(context.get_current_parameters()["sortable_name"])
+
+
+# Compared byte by byte on both databases: UTF-8 bytes sort as code points (docs/performance.md, "Paging results").
+NameKey = Text().with_variant(Text(collation="C"), "postgresql")
+
+
 class User(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(255))
     sortable_name: Mapped[str] = mapped_column(String(255), index=True)
+    # unicode_lower(sortable_name), the students' sort key, stored so that pages walk an index in name order
+    # instead of folding every row's name (docs/performance.md, "Paging results"). Whoever changes sortable_name sets it.
+    name_key: Mapped[str] = mapped_column(NameKey, default=_name_key_of_row)
     sis_user_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     login_id: Mapped[str | None] = mapped_column(String(255))
+    __table_args__ = (Index("ix_users_name_key", "name_key", "id"),)
 
 
 class Enrollment(Base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Awaitable, Callable, Generic, Sequence, TypeVar
 
 import orjson
 
@@ -106,9 +106,15 @@ def _fits(value: Any, expected: type) -> bool:
 class Page(Generic[T]):
     items: list[T]
     cursors: list[str]
-    total: int
+    total: int | Callable[[], Awaitable[int]]  # or a coroutine function counting it when asked: see total_of
     has_next: bool
     has_previous: bool
+
+
+async def total_of(page: Page) -> int:
+    """The page's totalCount, counted now if it was left until asked (a count that would cost more than the
+    page: docs/performance.md, "Paging results")."""
+    return page.total if isinstance(page.total, int) else await page.total()
 
 
 def cut(window: list[T], request: PageRequest) -> tuple[list[T], bool, bool]:

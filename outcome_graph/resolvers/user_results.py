@@ -20,7 +20,7 @@ from outcome_graph.resolvers.inputs import Paging, UserRef
 from outcome_graph.resolvers.loaders import DataLoader, request_loader
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, page_request
-from outcome_graph.resolvers.results import HIDDEN_FOR_GRADERS, ORDER, RESULT_COLUMNS, keyset, name_key, result_cursor
+from outcome_graph.resolvers.results import HIDDEN_FOR_GRADERS, ORDER, RESULT_COLUMNS, keyset, result_cursor
 from outcome_graph.resolvers.students import requested_users, select_students
 
 r, u = m.OutcomeResult, m.User
@@ -69,20 +69,18 @@ def _hashable(request: PageRequest) -> PageRequest:
                                                          for c in (request.after, request.before)), request.offset)
 
 
-def _pages_statement(dialect: str, group: _Group, user_ids: list[int]):
+def _pages_statement(group: _Group, user_ids: list[int]):
     """Every user's page (size + 1 rows between the cursors, from the side the request reads) and total, plus one
     row for a user with no row between them."""
     request = group.request
-    order = (name_key(dialect), *ORDER)
-    if request.backward:
-        order = tuple(c.desc() for c in order)
-    conditions = keyset(dialect, request)
+    order = tuple(c.desc() for c in ORDER) if request.backward else ORDER
+    conditions = keyset(request)
     past = and_(*conditions) if conditions else None
     where = (counted(group.course_id, include_hidden=group.include_hidden, include_muted=group.include_muted),
              r.user_id.in_(user_ids), r.outcome_id.in_(group.outcome_ids))
     partition = (r.user_id,) if past is None else (r.user_id, past)
     ranked = joined(select(
-        *RESULT_COLUMNS, name_key(dialect).label("name_key"),
+        *RESULT_COLUMNS,
         (true() if past is None else past).label("past_cursor"),
         func.count().over(partition_by=r.user_id).label("total"),
         func.row_number().over(partition_by=partition, order_by=order).label("rank"),
@@ -97,7 +95,7 @@ def _pages_statement(dialect: str, group: _Group, user_ids: list[int]):
 async def _pages(ctx, group: _Group, user_ids: list[int]) -> dict[int, Page]:
     rows: dict[int, list] = {uid: [] for uid in user_ids}
     totals: dict[int, int] = {}
-    for row in await ctx.reader.rows(_pages_statement(ctx.engine.dialect.name, group, user_ids)):
+    for row in await ctx.reader.rows(_pages_statement(group, user_ids)):
         totals[row.user_id] = row.total
         if row.past_cursor:
             rows[row.user_id].append(row)

@@ -10,7 +10,7 @@ from strawberry.federation.schema_directives import Key
 
 from outcome_graph.resolvers.assets import ASSIGNMENT_TYPES, asset_string
 from outcome_graph.resolvers.loaders import load_then
-from outcome_graph.resolvers.paging import Page
+from outcome_graph.resolvers.paging import Page, total_of
 from outcome_graph.resolvers.access import entry_point, result_posting, visible_result
 from outcome_graph.schema.outcome import Alignment, Outcome, alignment_of
 from outcome_graph.schema.paging import PageInfo
@@ -114,7 +114,11 @@ class OutcomeResultEdge:
 class OutcomeResultConnection:
     edges: list[OutcomeResultEdge] = strawberry.field(description="The page.")
     page_info: PageInfo = strawberry.field(description="Paging information.")
-    total_count: int = strawberry.field(description="Results matching the filters, over all pages.")
+    _page: strawberry.Private[Page]
+
+    @strawberry.field(description="Results matching the filters, over all pages.")
+    async def total_count(self) -> int:
+        return await total_of(self._page)
 
     @strawberry.field(description="The page's results without edges.")
     def nodes(self) -> list[OutcomeResult]:
@@ -124,5 +128,5 @@ class OutcomeResultConnection:
 def result_connection(page: Page) -> OutcomeResultConnection:
     return OutcomeResultConnection(
         edges=[OutcomeResultEdge(cursor=c, node=OutcomeResult.from_row(row)) for row, c in zip(page.items, page.cursors)],
-        page_info=PageInfo.from_page(page), total_count=page.total)
+        page_info=PageInfo.from_page(page), _page=page)
 

@@ -100,8 +100,10 @@ CONTRIBUTING = """query($userIds: [ID!]) { course(id: 1) { contributingScores(ou
 
 
 async def counts(api, query: str, cases: dict[str, dict], as_: str = "teacher") -> dict[str, int]:
-    """Statements per case, after one warm-up request (the pool's first connections are not the query's)."""
-    await api.statements(query, next(iter(cases.values())), as_=as_)
+    """Statements per case, each after a warm-up request of its own (the pool's first connections are not the
+    query's, and a totalCount is counted once per data version: test_total_count_is_counted_once_when_asked)."""
+    for variables in cases.values():
+        await api.statements(query, variables, as_=as_)
     return {name: await api.statements(query, variables, as_=as_) for name, variables in cases.items()}
 
 
@@ -170,3 +172,30 @@ async def test_me_costs_the_same_for_one_course_or_many(empty_api):
     one = await counts(empty_api, ME, {"one course": {}}, as_="one")
     many = await counts(empty_api, ME, {"six courses": {}}, as_="many")
     assert one["one course"] == many["six courses"], (one, many)
+
+
+PAGE = """query($after: String) { course(id: 1) { outcomeResults(first: 10, after: $after) {
+  %s edges { cursor node { id } } } } }"""
+
+
+async def test_total_count_is_counted_once_per_data_version_and_only_when_asked(big):
+    """A page costs what it shows; totalCount adds one count the first time a data version of the course is
+    paged, and after a write of the course's data it is counted again (resolvers/counts.py)."""
+    without = await counts(big, PAGE % "", {"page": {}})
+    asked = PAGE % "totalCount"
+    first = await big.statements(asked, {})
+    again = await big.statements(asked, {})
+    assert (first, again) == (without["page"] + 1, without["page"]), (first, again, without)
+
+    async def total(after=None):
+        page = (await big.query(asked, {"after": after}, as_="teacher"))["course"]["outcomeResults"]
+        return page["totalCount"], page["edges"][-1]["cursor"]
+
+    count, cursor = await total()
+    assert count == (await total(cursor))[0] == sum(1 for r in big_course().results if not r["hidden"])
+    mine = big_course().results[0]
+    record = """mutation($r: [OutcomeResultInput!]!) { recordOutcomeResults(courseId: 1, results: $r) { id } }"""
+    await big.query(record, {"r": [{"userId": str(mine["user_id"]), "alignmentId": str(mine["alignment_id"]),
+                                    "score": 1.0, "possible": 5.0}]}, as_="teacher")
+    assert await big.statements(asked, {}) == first  # a new data version: counted again
+    assert (await total())[0] == count

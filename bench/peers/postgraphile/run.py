@@ -105,7 +105,7 @@ async def load(scale: str, seed: int) -> dict:
         ("courses", ["id", "name", "sis_course_id", "scoring_version", "data_version"],
          [(c, "Benchmark 101", "BENCH-101", 1, 1)]),
         ("sections", ["id", "course_id", "name"], [(s, c, f"Period {i + 1}") for i, s in enumerate(dataset.SECTION_IDS)]),
-        ("users", ["id", "name", "sortable_name", "sis_user_id", "login_id"], d.users),
+        ("users", ["id", "name", "sortable_name", "sis_user_id", "login_id", "name_key"], dataset.user_rows(d)),
         ("enrollments", ["course_id", "section_id", "user_id", "role", "state", "limit_to_section"],
          [(*e, False) for e in d.enrollments]),
         ("outcome_groups", ["id", "course_id", "parent_id", "title"], d.groups),
