@@ -34,8 +34,7 @@ def head_size(scope) -> int:
     line ends (the transport may have trimmed spaces around values: never more than the client sent)."""
     path = scope.get("raw_path") or scope.get("path", "").encode()
     query = scope.get("query_string") or b""
-    line = len(scope.get("method", "GET")) + len(path) + (len(query) + 1 if query else 0) + len(" HTTP/1.1
-") + 1
+    line = len(scope.get("method", "GET")) + len(path) + (len(query) + 1 if query else 0) + len(" HTTP/1.1\r\n") + 1
     return line + sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or ()) + 2
 
 
