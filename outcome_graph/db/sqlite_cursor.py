@@ -1,4 +1,4 @@
-"""SQLite statements in one trip to aiosqlite's thread each (docs/performance.md).
+"""SQLite statements in one trip to aiosqlite's thread each (docs/performance.md: SQLite statements and threads).
 
 aiosqlite runs every call of a cursor in its own thread: SQLAlchemy's adapter makes four trips per statement
 (open the cursor, execute, fetch all rows, close), each a hand-over between threads that costs more than a
