@@ -50,8 +50,22 @@ class WrkResult:
     errors: int
 
 
+WRK_MISSING = "wrk is not installed: run `apt-get install -y wrk` as root (Debian/Ubuntu), then the bench again"
+
+
 def wrk_available() -> bool:
-    return shutil.which("wrk") is not None
+    """wrk is on PATH, installed here with apt-get when it is missing and we are root; else a clear message."""
+    if shutil.which("wrk"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk missing: apt-get install -y wrk ...", file=sys.stderr, flush=True)
+        install = ["apt-get", "install", "-y", "wrk"]
+        for command in (install, ["apt-get", "update"], install):  # the package lists may be missing
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if shutil.which("wrk"):
+                return True
+    print(WRK_MISSING, file=sys.stderr, flush=True)
+    return False
 
 
 def free_port() -> int:

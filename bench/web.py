@@ -6,7 +6,7 @@ import statistics
 from pathlib import Path
 
 import queries
-from http_load import WrkResult, post, request_body, script, serve, wrk, wrk_available
+from http_load import WRK_MISSING, WrkResult, post, request_body, script, serve, wrk, wrk_available
 from measure import same
 from workloads import record
 
@@ -52,7 +52,7 @@ def run(selected: list[str], db: Path, course: int, token: str, out_dir: Path, t
                 rec["notes"].append("timing skipped at smoke scale (answers compared over HTTP)")
                 continue
             if not wrk_available():
-                rec["notes"].append("wrk not installed (apt-get install -y wrk): timing skipped")
+                rec["notes"].append(f"{WRK_MISSING}: timing skipped")
                 rec["status"] = "skip"
                 continue
             lua = script(out_dir, wid, body, token)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from outcome_graph.db import sqlite_cursor
+
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0  # how long a SQLite writer waits for the write lock before "database is locked"
 # unicode_lower() as an SQL function on SQLite connections, whose built-in lower() folds ASCII only. Its own
 # name: lower() stays SQLite's, which an expression index may have been built with.
@@ -31,6 +33,7 @@ def create_engine(url: str, *, echo: bool = False,
                   busy_timeout_seconds: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> AsyncEngine:
     url = normalize_url(url)
     if is_sqlite(url):
+        sqlite_cursor.install()
         engine = create_async_engine(
             url, echo=echo, pool_size=5, max_overflow=10, connect_args={"timeout": busy_timeout_seconds},
         )

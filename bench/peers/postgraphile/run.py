@@ -33,7 +33,7 @@ sys.path.insert(0, str(BENCH))
 
 import dataset  # noqa: E402
 import queries  # noqa: E402
-from http_load import free_port, post, request_body, script, serve, wrk  # noqa: E402
+from http_load import WRK_MISSING, free_port, post, request_body, script, serve, wrk, wrk_available  # noqa: E402
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 DB = "og_bench"
@@ -61,8 +61,8 @@ query Results {
 def why_not() -> str | None:
     if not shutil.which("node") or not shutil.which("npm"):
         return "node/npm not installed"
-    if not shutil.which("wrk"):
-        return "wrk not installed (apt-get install -y wrk)"
+    if not wrk_available():  # installs it with apt-get when root
+        return WRK_MISSING
     try:
         with socket.create_connection(("127.0.0.1", 5432), timeout=1):
             pass
