@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
 
+from outcome_graph.body_limit import BodyTooLarge
 from outcome_graph.context import Context
 from outcome_graph.rest import contributing, reads, results, rollups, writes
 from outcome_graph.rest.core import require_viewer
@@ -30,6 +31,8 @@ def mount(state: dict, settings: Settings) -> Mount:
                 await ctx.authenticate(request.headers.get("authorization"))
                 require_viewer(ctx)  # Canvas's API answers nobody without a token
                 return await handler(ctx, request)
+            except BodyTooLarge:
+                raise  # BodyLimitMiddleware answers it (413, before anything was sent)
             except Exception as e:  # noqa: BLE001 - every failure answers in Canvas's shape (rest/errors.py)
                 return error_response(e)
             finally:

@@ -99,5 +99,12 @@ async def test_asgi_refusals_answer_in_canvas_shape(rest):
     assert response.json() == {"status": "request_header_fields_too_large", "message": response.json()["message"]}
     response = await rest.request("POST", "courses/1/assign_outcome_order", content=b"[" + b" " * 1_100_000 + b"]")
     assert response.status_code == 413 and response.json()["status"] == "payload_too_large"
+
+    async def streamed():  # no Content-Length: the limit trips while the handler reads
+        for _ in range(11):
+            yield b" " * 100_000
+
+    response = await rest.request("POST", "courses/1/assign_outcome_order", content=streamed())
+    assert response.status_code == 413 and response.json()["status"] == "payload_too_large"
     graphql = await rest.api.client.post("/graphql", content=b" " * 1_100_000)
     assert graphql.status_code == 413 and graphql.json()["errors"][0]["extensions"]["limit"] == "bodyBytes"

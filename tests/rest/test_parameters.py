@@ -276,3 +276,27 @@ async def test_outcomes_show_the_method_the_core_stores(rest):
         assert (body["calculation_method"], body.get("calculation_int"), body["mastery_points"],
                 body["points_possible"]) == (o["calculationMethod"].lower(), o["calculationInt"], o["masteryPoints"],
                                              o["pointsPossible"])
+
+
+SCALE = """mutation { setCourseMasteryScale(courseId: 1, ratings: [
+  {description: "Got it", points: 2, mastery: true, color: "0B874B"}, {description: "Not yet", points: 0}]) { id } }"""
+METHOD = """mutation { setCourseCalculationMethod(courseId: 1, method: LATEST) { id } }"""
+SCORED = """{ course(id: 1) { outcomeRollups(first: 100) { outcomes { id pointsPossible masteryPoints calculationMethod
+  ratings { description points mastery color } } nodes { user { id } scores { outcome { id } score } } } } }"""
+
+
+async def test_a_course_scale_and_method_win_as_in_graphql(rest):
+    await rest.api.query(SCALE, as_="teacher")
+    await rest.api.query(METHOD, as_="teacher")
+    want = (await rest.api.query(SCORED, as_="teacher"))["course"]["outcomeRollups"]
+    body = await rest.json(ROLLUPS, params={"include[]": "outcomes", "per_page": 100})
+    assert [(str(o["id"]), o["points_possible"], o["mastery_points"], o["calculation_method"], o["ratings"])
+            for o in body["linked"]["outcomes"]] == \
+        [(o["id"], o["pointsPossible"], o["masteryPoints"], o["calculationMethod"].lower(), o["ratings"])
+         for o in want["outcomes"]]
+    assert body["linked"]["outcomes"][0]["ratings"][0] == {"description": "Got it", "points": 2.0, "mastery": True,
+                                                           "color": "0B874B"}
+    assert "calculation_int" not in body["linked"]["outcomes"][0]
+    assert sorted({(r["links"]["user"], s["links"]["outcome"], s["score"]) for r in body["rollups"]
+                   for s in r["scores"]}) == \
+        sorted({(n["user"]["id"], s["outcome"]["id"], s["score"]) for n in want["nodes"] for s in n["scores"]})
