@@ -64,7 +64,8 @@ async def _result_pairs(ctx, access: CourseAccess, user_ids: list[int], outcome_
     """Distinct (user, outcome) pairs with counted results (in the time filter): for the MISSING_* exclusions."""
     if when is not None:  # the pairs with a computed rollup: those with a scored result in the filter
         students = set(user_ids)
-        return {pair for pair in await windowed_scores(ctx, access, when, None, outcome_ids) if pair[0] in students}
+        scores = await windowed_scores(ctx, access, when, _scope(ctx, user_ids), outcome_ids)
+        return {pair for pair in scores if pair[0] in students}
     r = m.OutcomeResult
     stmt = joined(select(r.user_id, r.outcome_id).distinct()).where(
         counted(access.course_id, include_muted=access.sees_hidden), r.score.is_not(None),
@@ -94,12 +95,22 @@ async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
     return Selection(access, students, outcomes, q.when)
 
 
+def _scope(ctx, students: list[int], page: list[int] | None = None) -> list[int] | None:
+    """Whose results a windowed read computes: a small selection whole (its page, sort, aggregates and percents
+    then share one computation), else the page's students by id, or everyone course-wide (None) for the whole
+    selection (docs/windows.md)."""
+    if len(students) <= ctx.settings.max_page_size:
+        return students
+    return page
+
+
 async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int], scores_only: bool = False,
                 whole: bool = True):
     """The selection's scores: stored rollups, or computed from the results in its time filter (whole: user_ids
-    is the whole selection, computed course-wide once for the sort, the aggregates and the percents)."""
+    is the whole selection, not a page of it)."""
     if sel.when is not None:
-        scores = await windowed_scores(ctx, sel.access, sel.when, None if whole else user_ids, sel.outcome_ids)
+        scope = _scope(ctx, sel.students.ids, None if whole else user_ids)
+        scores = await windowed_scores(ctx, sel.access, sel.when, scope, sel.outcome_ids)
         users, outcomes = set(user_ids), set(outcome_ids)
         return {pair: s for pair, s in scores.items() if pair[0] in users and pair[1] in outcomes}
     async with ctx.reader.connection() as conn:

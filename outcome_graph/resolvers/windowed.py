@@ -22,10 +22,10 @@ async def windowed_scores(ctx, access: CourseAccess, when: TimeFilter, user_ids:
     ones for graders only: the rules of the stored rollups' reads), for the given students and outcomes; a pair
     without such results has no entry (no score, not zero).
 
-    user_ids None reads every student's results for these outcomes in one course-wide statement (sorting,
-    aggregates, distributions and rating percents need the whole selection): the caller keeps the students the
-    viewer may see. Each computation is made once per request, so a request costs the same statements whatever
-    the course's size."""
+    user_ids None reads every student's results for these outcomes in one course-wide statement (for a big
+    selection's sort, aggregates, distributions and rating percents): the caller keeps the students the viewer
+    may see. Each computation is made once per request, so a request costs the same statements whatever the
+    course's size."""
     if user_ids is not None and not user_ids or not outcome_ids:
         return {}
     users = None if user_ids is None else tuple(sorted(set(user_ids)))

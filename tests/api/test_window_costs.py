@@ -4,12 +4,15 @@ request budget's charge for the computation."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import httpx
 
 from outcome_graph.app import create_app
 from outcome_graph.settings import Settings
+from tests.api.expected import Course, as_of
 from tests.api.test_query_counts import (AGGREGATES, OUTCOME_IDS, ROLLUPS, STUDENT_IDS, big,  # noqa: F401 (fixture)
-                                         counts, ids, settings)
+                                         big_course, counts, ids, settings)
 from tests.conftest import Api
 
 AS_OF = "2026-05-29T00:00:00Z"  # inside the generated results' days
@@ -69,3 +72,39 @@ async def test_a_computed_field_costs_a_full_page_of_scores(database_url):
             windowed = await found_cost(api, {"window": {"from": "2025-01-01T00:00:00Z", "to": "2025-02-01T00:00:00Z"}})
     assert stored == nulls
     assert as_of - stored == windowed - stored == settings.max_page_size * 50
+
+
+BIG_PAGE = """query($asOf: DateTime, $after: String, $outcomeIds: [ID!]) { course(id: 1) {
+  outcomeRollups(asOf: $asOf, outcomeIds: $outcomeIds, sortBy: OUTCOME, sortOutcomeId: "5003", sortOrder: DESC,
+                 first: 50, after: $after) {
+    pageInfo { hasNextPage endCursor } edges { node { user { id } scores { outcome { id } score count } } } }
+  outcomeRollupAggregate(asOf: $asOf, outcomeIds: $outcomeIds) { scores { outcome { id } score count } } } }"""
+
+
+async def test_a_selection_bigger_than_a_page_is_computed_course_wide_to_the_same_numbers(big):
+    """120 students, pages of 50: the sort and the aggregate read course-wide, the pages by id."""
+    c = Course(big_course().doc())
+    outcomes = OUTCOME_IDS[3:5]
+    want = c.rollups(STUDENT_IDS, outcomes, when=as_of(datetime.fromisoformat(AS_OF)))
+    assert {s.count for s in want.values()} == {1}  # the day-two results are after asOf
+    nodes, after = [], None
+    while True:
+        data = (await big.query(BIG_PAGE, {"asOf": AS_OF, "after": after, "outcomeIds": ids(outcomes)},
+                                as_="teacher"))["course"]
+        page = data["outcomeRollups"]
+        nodes += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    got = {(int(n["user"]["id"]), int(s["outcome"]["id"])): (s["score"], s["count"])
+           for n in nodes for s in n["scores"]}
+    assert got == {k: (s.score, s.count) for k, s in want.items()}
+
+    def key(uid):
+        s = want.get((uid, 5003))
+        return (s is None or s.score is None, -(s.score or 0) if s is not None else 0)
+    order = [int(n["user"]["id"]) for n in nodes]
+    assert [key(u) for u in order] == sorted(key(u) for u in order)
+    aggregate = {int(s["outcome"]["id"]): (s["score"], s["count"]) for s in data["outcomeRollupAggregate"]["scores"]}
+    means = c.aggregates("mean", STUDENT_IDS, outcomes, when=as_of(datetime.fromisoformat(AS_OF)))
+    assert aggregate == {o: (s.score, s.count) for o, s in means.items()}
