@@ -110,7 +110,9 @@ async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int]
     is the whole selection, not a page of it)."""
     if sel.when is not None:
         scope = _scope(ctx, sel.students.ids, None if whole else user_ids)
-        scores = await windowed_scores(ctx, sel.access, sel.when, scope, sel.outcome_ids)
+        # course-wide only the outcomes asked (a sort needs one); by id every selected outcome, shared by the fields
+        outcomes_read = outcome_ids if scope is None else sel.outcome_ids
+        scores = await windowed_scores(ctx, sel.access, sel.when, scope, outcomes_read)
         users, outcomes = set(user_ids), set(outcome_ids)
         return {pair: s for pair, s in scores.items() if pair[0] in users and pair[1] in outcomes}
     async with ctx.reader.connection() as conn:
