@@ -96,9 +96,9 @@ async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
 
 
 def _scope(ctx, students: list[int], page: list[int] | None = None) -> list[int] | None:
-    """Whose results a windowed read computes: a small selection whole (its page, sort, aggregates and percents
-    then share one computation), else the page's students by id, or everyone course-wide (None) for the whole
-    selection (docs/windows.md)."""
+    """Whose results a windowed read computes (docs/windows.md): a selection of up to a page, whole (its page,
+    sort, aggregates and percents then share one computation); in a bigger one, the page's students for a page,
+    else everyone, course-wide (None)."""
     if len(students) <= ctx.settings.max_page_size:
         return students
     return page
