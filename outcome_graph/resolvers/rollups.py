@@ -96,9 +96,9 @@ async def select_for_rollups(ctx, q: RollupQuery) -> Selection:
 
 
 def _scope(ctx, students: list[int], page: list[int] | None = None) -> list[int] | None:
-    """Whose results a windowed read computes: a small selection whole (its page, sort, aggregates and percents
-    then share one computation), else the page's students by id, or everyone course-wide (None) for the whole
-    selection (docs/windows.md)."""
+    """Whose results a windowed read computes (docs/windows.md): a selection of up to a page, whole (its page,
+    sort, aggregates and percents then share one computation); in a bigger one, the page's students for a page,
+    else everyone, course-wide (None)."""
     if len(students) <= ctx.settings.max_page_size:
         return students
     return page
@@ -110,7 +110,9 @@ async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int]
     is the whole selection, not a page of it)."""
     if sel.when is not None:
         scope = _scope(ctx, sel.students.ids, None if whole else user_ids)
-        scores = await windowed_scores(ctx, sel.access, sel.when, scope, sel.outcome_ids)
+        # course-wide only the outcomes asked (a sort needs one); by id every selected outcome, shared by the fields
+        outcomes_read = outcome_ids if scope is None else sel.outcome_ids
+        scores = await windowed_scores(ctx, sel.access, sel.when, scope, outcomes_read)
         users, outcomes = set(user_ids), set(outcome_ids)
         return {pair: s for pair, s in scores.items() if pair[0] in users and pair[1] in outcomes}
     async with ctx.reader.connection() as conn:
