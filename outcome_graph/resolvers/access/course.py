@@ -101,6 +101,11 @@ class CourseAccess:
             conds.append(e.section_id.in_(self.grader_sections))
         return select(e.user_id).where(*conds)
 
+    @property
+    def students_key(self):
+        """What students_query selects, as a cache key (a count kept per data version, resolvers/counts.py)."""
+        return ("course", self.course_id, self.grader_sections)
+
 
 def student_sees(*, hidden: bool, held_back: bool) -> bool:
     """Whether a result shows to its student (and their observers): not hidden, not held back by a manual post
