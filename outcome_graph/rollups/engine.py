@@ -6,7 +6,7 @@ from operator import itemgetter
 from .methods import Params, weights
 from .registry import method_named
 from .score import (
-    HIDE_POINTS, IS_QUIZ, PERCENT, RESULT_ID, SCORE, TIME, TIMESTAMP, TITLE,
+    IS_QUIZ, PERCENT, RESULT_ID, SCORE, TIME, TIMESTAMP, TITLE,
     RollupScore, item_title,
 )
 from .scoring import Scoring, pool_quizzes, scale_factor, scaled_scores

@@ -49,6 +49,8 @@ class Step:
 
 @dataclass(slots=True)
 class Explanation:
+    """A rollup score's working, enough to recompute it exactly (docs/methods.md §6)."""
+
     method: str
     parameters: dict  # calculation_int, tie_break, minimum_evidence, mastery_points, scale_factor, low, high
     inputs: list[ExplainedResult]
@@ -61,6 +63,7 @@ class Explanation:
 
 
 def _f(x: float) -> str:
+    """A number as the formulas show it: every digit, so the formula recomputes the value."""
     return repr(float(x))
 
 
