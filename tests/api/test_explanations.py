@@ -5,6 +5,7 @@ not grow with the scores explained, and its lists count against the request's co
 from __future__ import annotations
 
 import orjson
+import pytest
 
 from tests.api.expected import Course
 from tests.conftest import DEMO, OBSERVED_STUDENT, STUDENT
@@ -83,3 +84,22 @@ async def test_explanations_count_against_the_cost_limit(api):
     (score, e), = explanations(one).values()
     assert e["method"] == "STANDARD_DECAYING_AVERAGE" and e["score"] == score
     assert [s["name"] for s in e["steps"]] == [f"d{k}" for k in range(2, len(e["steps"]) + 2)]
+
+
+SET_METHOD = """mutation($m: CalculationMethod, $t: TieBreak, $e: Int) {
+  setCourseCalculationMethod(courseId: "1", method: $m, tieBreak: $t, minimumEvidence: $e) { id } }"""
+
+
+@pytest.mark.parametrize(("method", "tie", "least"), [
+    ("POWER_LAW", None, None), ("MODE", "NONE", None), ("RECENT_MEDIAN", None, 3), ("HIGHEST_AVERAGE", None, None),
+])
+async def test_new_methods_explain_their_scores(api, method, tie, least):
+    await api.query(SET_METHOD, {"m": method, "t": tie, "e": least}, as_="teacher")
+    found = await explain_all(api)
+    assert found and all(e["method"] == method and e["score"] == score for score, e in found.values())
+    reasons = {e["nullReason"] for score, e in found.values() if score is None}
+    assert reasons <= {"TIE", "INSUFFICIENT_EVIDENCE"}
+    if least:
+        assert all(e["nullReason"] == "INSUFFICIENT_EVIDENCE"
+                   for _, e in found.values() if len([i for i in e["inputs"] if i["rawScore"] is not None
+                                                      and i["excludedBecause"] != "HIDDEN"]) < least)
