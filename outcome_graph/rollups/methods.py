@@ -161,6 +161,9 @@ def mode(scores: list, p: Params) -> float | None:
     return None if value is None else ruby_round(value)
 
 
+_LN = tuple(log(x) if x else 0.0 for x in range(256))  # ln of the ordinals most students reach, computed once
+
+
 def power_law_fit(scores: list) -> tuple[list, float | None, float | None, float | None]:
     """docs/methods.md §1: (ordinals fitted, a, b, fitted value at x = n) of y = a x^b by least squares on
     (ln x, ln y); zeros (scores <= 0) are left out of the fit and keep their ordinal. One point fitted: a is
@@ -171,7 +174,7 @@ def power_law_fit(scores: list) -> tuple[list, float | None, float | None, float
     n = len(scores)
     if len(xs) == 1:
         return xs, scores[xs[0] - 1], 0.0, scores[xs[0] - 1]
-    lx = [log(x) for x in xs]
+    lx = [_LN[x] if x < 256 else log(x) for x in xs]
     ly = [log(scores[x - 1]) for x in xs]
     k = len(xs)
     sx, sy = fsum(lx), fsum(ly)
