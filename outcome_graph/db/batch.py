@@ -17,7 +17,7 @@ SECTION = (m.Section.id, m.Section.course_id, m.Section.name)
 USER = (m.User.id, m.User.name, m.User.sortable_name, m.User.sis_user_id, m.User.login_id)
 OUTCOME = (m.Outcome.id, m.Outcome.title, m.Outcome.display_name, m.Outcome.description,
            m.Outcome.vendor_guid, m.Outcome.points_possible, m.Outcome.mastery_points, m.Outcome.ratings,
-           m.Outcome.calculation_method, m.Outcome.calculation_int)
+           m.Outcome.calculation_method, m.Outcome.calculation_int, m.Outcome.tie_break, m.Outcome.minimum_evidence)
 GROUP = (m.OutcomeGroup.id, m.OutcomeGroup.course_id, m.OutcomeGroup.parent_id, m.OutcomeGroup.title)
 ASSET = (m.Asset.id, m.Asset.course_id, m.Asset.type, m.Asset.name, m.Asset.html_url, m.Asset.published,
          m.Asset.post_policy)
@@ -160,5 +160,5 @@ async def course_overrides(reader, course_ids):
     scales = {r.course_id: r for r in await reader.rows(
         select(s.course_id, s.ratings, s.points_possible, s.mastery_points).where(s.course_id.in_(course_ids)))}
     methods = {r.course_id: r for r in await reader.rows(
-        select(c.course_id, c.method, c.calculation_int).where(c.course_id.in_(course_ids)))}
+        select(c.course_id, c.method, c.calculation_int, c.tie_break, c.minimum_evidence).where(c.course_id.in_(course_ids)))}
     return [(scales.get(k), methods.get(k)) for k in course_ids]

@@ -22,9 +22,12 @@ from outcome_graph.rollups import (
     DEFAULT_POINTS_POSSIBLE,
     DEFAULT_RATINGS,
     METHODS,
+    TIE_BREAKS,
     CalculationError,
     compute_percent,
     validate_calculation,
+    validate_minimum_evidence,
+    validate_tie_break,
 )
 
 try:  # a declared dependency, but decoding must not need it
@@ -340,7 +343,8 @@ class _Parser:
         if v not in self.user_ids and v not in self.stored.users:
             raise BundleError(path, f"no such user {v}")
 
-    def _calculation(self, obj: dict, path: str, mkey: str, ikey: str) -> tuple[str, int | None]:
+    def _calculation(self, obj: dict, path: str, mkey: str, ikey: str) -> dict:
+        """The method's columns: method, calculation_int, tie_break, minimum_evidence (docs/methods.md)."""
         method = obj.get(mkey)
         if method is not None:
             _enum(obj, path, mkey, METHODS, None)
@@ -348,9 +352,22 @@ class _Parser:
         if n is not None and type(n) is not int:
             raise BundleError(_p(path, ikey), f"must be an integer or null (got {_show(n)})")
         try:
-            return validate_calculation(method, n)  # docs/behaviour.md §1.1: defaults and Canvas's messages
+            method, n = validate_calculation(method, n)  # docs/behaviour.md §1.1: defaults and Canvas's messages
         except CalculationError as e:
             raise BundleError(_p(path, ikey), str(e)) from None
+        out = {"calculation_method" if mkey == "calculation_method" else "method": method, "calculation_int": n}
+        tie, least = obj.get("tie_break"), obj.get("minimum_evidence")
+        if tie is not None:
+            _enum(obj, path, "tie_break", TIE_BREAKS, None)
+        if least is not None and type(least) is not int:
+            raise BundleError(_p(path, "minimum_evidence"), f"must be an integer or null (got {_show(least)})")
+        for key, check in (("tie_break", lambda: validate_tie_break(method, tie)),
+                           ("minimum_evidence", lambda: validate_minimum_evidence(least))):
+            try:
+                out[key] = check()
+            except CalculationError as e:
+                raise BundleError(_p(path, key), str(e)) from None
+        return out
 
     # -- the course --
 
@@ -368,8 +385,7 @@ class _Parser:
         cm = c.get("calculation_method")
         if cm is not None:
             path = "course.calculation_method"
-            method, n = self._calculation(_obj(cm, path), path, "method", "int")
-            self.calc = {"course_id": cid, "method": method, "calculation_int": n}
+            self.calc = {"course_id": cid, **self._calculation(_obj(cm, path), path, "method", "int")}
 
     def _mastery_scale(self, ms: dict) -> dict:
         """docs/behaviour.md §4.2: Canvas's OutcomeProficiency validation."""
@@ -548,12 +564,12 @@ class _Parser:
                 ratings = [{"description": d, "points": p} for d, p in DEFAULT_RATINGS]
                 pp = DEFAULT_POINTS_POSSIBLE if pp is None else pp
                 mp = DEFAULT_MASTERY_POINTS if mp is None else mp
-            method, n = self._calculation(o, path, "calculation_method", "calculation_int")
+            calculation = self._calculation(o, path, "calculation_method", "calculation_int")
             self.outcome_scoring[oid] = (pp, mp)
             self.outcomes.append({
                 "id": oid, "title": title, "display_name": display, "description": desc,
                 "vendor_guid": guid, "points_possible": pp, "mastery_points": mp,
-                "ratings": ratings, "calculation_method": method, "calculation_int": n,
+                "ratings": ratings, **calculation,
             })
             self.links.append({"course_id": self.cid, "group_id": gid, "outcome_id": oid})
 

@@ -67,7 +67,8 @@ async def _not_elsewhere(conn, b: Bundle, table, key: str, kind: str, ids: list[
 async def _scoring_changed(conn, b: Bundle) -> list[int]:
     """Outcomes of the bundle whose stored scoring the bundle changes."""
     o = m.Outcome
-    cols = ("calculation_method", "calculation_int", "ratings", "points_possible", "mastery_points")
+    cols = ("calculation_method", "calculation_int", "tie_break", "minimum_evidence", "ratings", "points_possible",
+            "mastery_points")
     stored = {row.id: row for row in await conn.execute(
         select(o.id, *(getattr(o, c) for c in cols)).where(o.id.in_([x["id"] for x in b.outcomes])))}
     return [x["id"] for x in b.outcomes

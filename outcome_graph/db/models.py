@@ -61,6 +61,8 @@ class CourseCalculationMethod(Base):
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
     method: Mapped[str] = mapped_column(String(32))
     calculation_int: Mapped[int | None] = mapped_column(Integer)
+    tie_break: Mapped[str | None] = mapped_column(String(16))  # docs/methods.md §2.2
+    minimum_evidence: Mapped[int | None] = mapped_column(Integer)  # docs/methods.md §5
 
 
 class Section(Base):
@@ -124,6 +126,8 @@ class Outcome(Base):
     ratings: Mapped[list] = mapped_column(JSON)  # [{description, points}] points desc
     calculation_method: Mapped[str] = mapped_column(String(32), default="highest")
     calculation_int: Mapped[int | None] = mapped_column(Integer)
+    tie_break: Mapped[str | None] = mapped_column(String(16))  # docs/methods.md §2.2
+    minimum_evidence: Mapped[int | None] = mapped_column(Integer)  # docs/methods.md §5
 
 
 class OutcomeLink(Base):

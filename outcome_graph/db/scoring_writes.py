@@ -20,7 +20,8 @@ from outcome_graph.db import models as m
 from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.writes import bump_data_version
 from outcome_graph.errors import BadUserInput, Mistake, NotFound
-from outcome_graph.rollups import CalculationError, validate_calculation
+from outcome_graph.rollups import (CalculationError, validate_calculation, validate_minimum_evidence,
+                                   validate_tie_break)
 
 HEX6 = re.compile(r"[0-9A-Fa-f]{6}\Z")
 MAX_TITLE = 255
@@ -72,6 +73,8 @@ class OutcomeChanges:
 
     calculation_method: str | None = None
     calculation_int: int | None = None
+    tie_break: str | None = None
+    minimum_evidence: int | None = None  # 0 removes the minimum (docs/methods.md §5)
     ratings: Sequence[RatingInput] | None = None
     points_possible: float | None = None
     mastery_points: float | None = None
@@ -148,7 +151,8 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
         courses = await courses_using(conn, outcome_id)
         await locks.lock_courses(conn, courses)
         row = (await conn.execute(select(o.title, o.ratings, o.points_possible, o.mastery_points,
-                                         o.calculation_method, o.calculation_int).where(o.id == outcome_id))).one()
+                                         o.calculation_method, o.calculation_int, o.tie_break, o.minimum_evidence)
+                                  .where(o.id == outcome_id))).one()
         values: dict = {}
         if changes.title is not None:
             title = _text("input.title", changes.title).strip()
@@ -164,6 +168,17 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
                     method, changes.calculation_int)
             except CalculationError as e:
                 raise _err(field, str(e)) from None
+        if changes.tie_break is not None or method != row.calculation_method:
+            # docs/methods.md §2.2: a new method without a tie rule takes its default (MODE: higher)
+            try:
+                values["tie_break"] = validate_tie_break(method, changes.tie_break)
+            except CalculationError as e:
+                raise _err("input.tieBreak", str(e)) from None
+        if changes.minimum_evidence is not None:
+            try:
+                values["minimum_evidence"] = validate_minimum_evidence(changes.minimum_evidence)
+            except CalculationError as e:
+                raise _err("input.minimumEvidence", str(e)) from None
         if changes.ratings is not None:
             ratings = _outcome_ratings(changes.ratings, "input.ratings")
             values["ratings"] = ratings
@@ -175,7 +190,8 @@ async def update_outcome(engine: AsyncEngine, course_id: int, outcome_id: int, c
         if not values:
             return []
         await conn.execute(update(o).where(o.id == outcome_id).values(**values))
-        scoring = ("ratings", "points_possible", "mastery_points", "calculation_method", "calculation_int")
+        scoring = ("ratings", "points_possible", "mastery_points", "calculation_method", "calculation_int",
+                   "tie_break", "minimum_evidence")
         if any(k in values and values[k] != getattr(row, k) for k in scoring):
             return await rescore(conn, courses, delay)
         await bump_data_version(conn, courses)  # a title shows wherever the outcome does
@@ -201,22 +217,36 @@ async def set_mastery_scale(engine: AsyncEngine, course_id: int, ratings: Sequen
 
 
 async def set_calculation_method(engine: AsyncEngine, course_id: int, method: str | None, calc_int: int | None,
-                                 delay: float) -> list[int]:
-    """Sets (or with a null method removes) the course's calculation method (docs/behaviour.md §4.2)."""
+                                 delay: float, tie_break: str | None = None,
+                                 minimum_evidence: int | None = None) -> list[int]:
+    """Sets (or with a null method removes) the course's calculation method (docs/behaviour.md §4.2) with its
+    parameters (docs/methods.md)."""
     c = m.CourseCalculationMethod
-    if method is None and calc_int is not None:
-        raise _err("calculationInt", "a calculation value needs a calculation method")
-    if method is not None:
+    if method is None:
+        for argument, value in (("calculationInt", calc_int), ("tieBreak", tie_break),
+                                ("minimumEvidence", minimum_evidence)):
+            if value is not None:
+                raise _err(argument, "a calculation value needs a calculation method")
+    else:
         try:
             method, calc_int = validate_calculation(method, calc_int)
         except CalculationError as e:
             raise _err("calculationInt" if calc_int is not None else "method", str(e)) from None
+        try:
+            tie_break = validate_tie_break(method, tie_break)
+        except CalculationError as e:
+            raise _err("tieBreak", str(e)) from None
+        try:
+            minimum_evidence = validate_minimum_evidence(minimum_evidence)
+        except CalculationError as e:
+            raise _err("minimumEvidence", str(e)) from None
 
     async def work(conn):
         await locks.lock(conn, locks.COURSE_WRITES, course_id)
         await conn.execute(delete(c).where(c.course_id == course_id))
         if method is not None:
-            await conn.execute(insert(c).values(course_id=course_id, method=method, calculation_int=calc_int))
+            await conn.execute(insert(c).values(course_id=course_id, method=method, calculation_int=calc_int,
+                                                tie_break=tie_break, minimum_evidence=minimum_evidence))
         return await rescore(conn, [course_id], delay)
 
     return await write_transaction(engine, work)

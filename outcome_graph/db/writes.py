@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
@@ -21,7 +22,7 @@ from outcome_graph.db.batch import RESULT
 from outcome_graph.db.retry import write_transaction
 from outcome_graph.db.rollup_store import recompute
 from outcome_graph.errors import BadUserInput, Forbidden, NotFound
-from outcome_graph.rollups import compute_percent
+from outcome_graph.rollups import compute_percent, effective_scoring
 
 # The access policy's answer (CourseAccess.sees_sections): given a student's sections, whether the writer grades
 # them. db/ applies it; it does not decide it.
@@ -94,12 +95,23 @@ async def _scoring(conn, course_id: int, outcome_ids: set[int]) -> dict[int, tup
     """outcome -> (points possible, mastery points, from the course scale) that percents are computed with."""
     o, ms = m.Outcome, m.MasteryScale
     rows = await conn.execute(  # one statement: the outcomes beside the course scale, if any
-        select(o.id, o.points_possible, o.mastery_points, ms.course_id.label("scale"),
-               ms.points_possible.label("scale_points"), ms.mastery_points.label("scale_mastery"))
+        select(o.id, o.points_possible, o.mastery_points, o.ratings, o.calculation_method, o.calculation_int,
+               ms.course_id.label("scale"), ms.points_possible.label("scale_points"),
+               ms.mastery_points.label("scale_mastery"))
         .select_from(o).outerjoin(ms, ms.course_id == course_id).where(o.id.in_(outcome_ids)))
-    # docs/behaviour.md §4.2: the course scale replaces every outcome's points
-    return {row.id: (row.scale_points, row.scale_mastery, True) if row.scale is not None
-            else (row.points_possible, row.mastery_points, False) for row in rows}
+    out = {}
+    for row in rows:
+        scale = None if row.scale is None else \
+            _Scale(row.scale_points, row.scale_mastery, ())
+        e = effective_scoring(row, scale)  # docs/behaviour.md §4.2: the course scale replaces every outcome's points
+        out[row.id] = (e.points_possible, e.mastery_points, e.from_course_scale)
+    return out
+
+
+class _Scale(NamedTuple):
+    points_possible: float | None
+    mastery_points: float | None
+    ratings: tuple
 
 
 def derived_mastery(percent: float | None, points_possible: float | None, mastery_points: float | None) -> bool | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from outcome_graph.resolvers.access import require_grader
 from outcome_graph.resolvers.inputs import RollupQuery
-from outcome_graph.resolvers.outcomes import effective
+from outcome_graph.resolvers.outcomes import effective, levels
 from outcome_graph.resolvers.rollups import Selection, outcome_score_lists, select_for_rollups
 from outcome_graph.rollups import rating_bucket, rating_percents
 
@@ -52,7 +52,7 @@ async def mastery_distributions(ctx, q: RollupQuery, add_defaults: bool) -> list
                 buckets[i].append(uid)
         out.append(Distribution(row.id, sel.access.course_id, [
             RatingBucket(r["description"], r["points"], level.color, b)
-            for r, level, b in zip(e.ratings, e.levels(add_defaults), buckets)], total))
+            for r, level, b in zip(e.ratings, levels(e, add_defaults), buckets)], total))
     return out
 
 

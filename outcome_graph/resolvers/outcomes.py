@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from typing import NamedTuple
 
 from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.resolvers.access import visible_alignments
-from outcome_graph.rollups import rating_bucket, rating_defaults, rating_levels
+from outcome_graph.rollups import Scoring, effective_scoring, rating_bucket, rating_defaults, rating_levels
 
 BOTH_FILTERS = Mistake(BadUserInput, "outcomeGroupId", "pass outcomeIds or outcomeGroupId, not both",
                        canvas="can't filter by both outcome_ids and outcome_group_id")
@@ -86,34 +85,24 @@ async def outcome_alignments(ctx, outcome_id: int, course_id: int | None) -> lis
     return await visible_alignments(ctx, course_id, rows)
 
 
-@dataclass(frozen=True, slots=True)
-class Effective:
-    """An outcome's scoring as a course applies it: the course's scale and method win (docs/behaviour.md §4.2)."""
+def levels(e: Scoring, add_defaults: bool = False) -> list[Level]:
+    """The rating levels in effect, highest first, each saying whether it is the mastery level and its colour
+    (docs/gradebook.md): a course scale's stored flags; else Canvas's add_defaults rule when asked, else the
+    level where mastery begins and the stored colour or Canvas's default."""
+    if e.from_course_scale:
+        return scale_levels(e.ratings)
+    points = e.rating_points
+    if add_defaults:
+        flags = rating_defaults(points, e.mastery_points)
+    else:
+        flags = rating_levels(points, e.mastery_points, [r.get("color") for r in e.ratings])
+    return [Level(r["description"], r["points"], m, c) for r, (m, c) in zip(e.ratings, flags)]
 
-    points_possible: float | None
-    mastery_points: float | None
-    ratings: list  # [{description, points, mastery?, color?}] highest first
-    method: str
-    calculation_int: int | None
-    from_course_scale: bool
 
-    def levels(self, add_defaults: bool = False) -> list[Level]:
-        """The rating levels, highest first, each saying whether it is the mastery level and its colour
-        (docs/gradebook.md): a course scale's stored flags; else Canvas's add_defaults rule when asked, else the
-        level where mastery begins and the stored colour or Canvas's default."""
-        points = [r["points"] for r in self.ratings]
-        if self.from_course_scale:
-            return scale_levels(self.ratings)
-        if add_defaults:
-            flags = rating_defaults(points, self.mastery_points)
-        else:
-            flags = rating_levels(points, self.mastery_points, [r.get("color") for r in self.ratings])
-        return [Level(r["description"], r["points"], m, c) for r, (m, c) in zip(self.ratings, flags)]
-
-    def level_of(self, score: float | None) -> Level | None:
-        """The level a rolled-up score falls in (docs/gradebook.md); None for no score or below every level."""
-        i = rating_bucket(score, [r["points"] for r in self.ratings])
-        return None if i is None else self.levels()[i]
+def level_of(e: Scoring, score: float | None) -> Level | None:
+    """The level a rolled-up score falls in (docs/gradebook.md); None for no score or below every level."""
+    i = rating_bucket(score, e.rating_points)
+    return None if i is None else levels(e)[i]
 
 
 class Level(NamedTuple):
@@ -128,12 +117,9 @@ def scale_levels(ratings: list) -> list[Level]:
     return [Level(r["description"], r["points"], bool(r.get("mastery")), r.get("color")) for r in ratings]
 
 
-async def effective(ctx, row, course_id: int | None) -> Effective:
+async def effective(ctx, row, course_id: int | None) -> Scoring:
+    """The outcome's scoring in the course it was reached through (rollups.effective_scoring)."""
     scale = method = None
     if course_id is not None:
         scale, method = await ctx.loaders.overrides_by_course.load(course_id)
-    m, i = (method.method, method.calculation_int) if method is not None else \
-        (row.calculation_method or "highest", row.calculation_int)
-    if scale is not None:
-        return Effective(scale.points_possible, scale.mastery_points, scale.ratings, m, i, True)
-    return Effective(row.points_possible, row.mastery_points, row.ratings or [], m, i, False)
+    return effective_scoring(row, scale, method)

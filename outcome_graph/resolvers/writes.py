@@ -204,6 +204,7 @@ async def update_outcome(ctx, raw_course_id: Any, raw_outcome_id: Any, x: Any):
     changes = OutcomeChanges(
         calculation_method=getattr(x.calculation_method, "value", x.calculation_method),  # the enum's stored name
         calculation_int=x.calculation_int,
+        tie_break=getattr(x.tie_break, "value", x.tie_break), minimum_evidence=x.minimum_evidence,
         ratings=_ratings(x.ratings), points_possible=_finite(x.points_possible, "input.pointsPossible"),
         mastery_points=_finite(x.mastery_points, "input.masteryPoints"), title=x.title)
     await scoring_writes.update_outcome(ctx.engine, course_id, outcome_id, changes, ctx.settings.job_delay_seconds)
@@ -219,11 +220,12 @@ async def set_course_mastery_scale(ctx, raw_course_id: Any, ratings: list | None
     return await _fresh_course(ctx, course_id)
 
 
-async def set_course_calculation_method(ctx, raw_course_id: Any, method: str | None, calc_int: int | None):
+async def set_course_calculation_method(ctx, raw_course_id: Any, method: str | None, calc_int: int | None,
+                                        tie_break: str | None = None, minimum_evidence: int | None = None):
     course_id = parse_id(raw_course_id, "courseId")
     await require_teacher(ctx, course_id)
     await scoring_writes.set_calculation_method(ctx.engine, course_id, method, calc_int,
-                                                ctx.settings.job_delay_seconds)
+                                                ctx.settings.job_delay_seconds, tie_break, minimum_evidence)
     return await _fresh_course(ctx, course_id)
 
 

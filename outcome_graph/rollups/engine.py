@@ -3,21 +3,16 @@
 from collections.abc import Sequence
 from operator import itemgetter
 
-from . import methods
+from .methods import Params, weights
+from .registry import method_named
 from .score import (
-    HIDE_POINTS, IS_QUIZ, PERCENT, RESULT_ID, SCORE, TIME, TIMESTAMP, TITLE,
+    IS_QUIZ, PERCENT, RESULT_ID, SCORE, TIME, TIMESTAMP, TITLE,
     RollupScore, item_title,
 )
-from .scoring import POOLED_METHODS, Scoring, pool_quizzes, scale_factor, scaled_scores
+from .scoring import Scoring, pool_quizzes, scale_factor, scaled_scores
 from .validation import check_method
 
-HIGHEST, LATEST, AVERAGE, WEIGHTED, STANDARD, N_MASTERY = range(6)
-_CODES = {
-    "highest": HIGHEST, "latest": LATEST, "average": AVERAGE,
-    "decaying_average": WEIGHTED, "weighted_average": WEIGHTED,  # docs/behaviour.md §1.1: FF-on meaning
-    "standard_decaying_average": STANDARD, "n_mastery": N_MASTERY,
-}
-_S, _P, _H, _Q = itemgetter(SCORE), itemgetter(PERCENT), itemgetter(HIDE_POINTS), itemgetter(IS_QUIZ)
+_S, _P, _Q = itemgetter(SCORE), itemgetter(PERCENT), itemgetter(IS_QUIZ)
 _TIME_ORDER = itemgetter(TIME, RESULT_ID)  # docs/behaviour.md §1.2 items 5-6, §11.2
 
 # A frozen dataclass __init__ calls object.__setattr__ per field; the kernel builds one score
@@ -30,30 +25,30 @@ _set_at = RollupScore.submitted_at.__set__  # type: ignore[attr-defined]
 _set_hide = RollupScore.hide_points.__set__  # type: ignore[attr-defined]
 
 
+def params(scoring: Scoring) -> Params:
+    """The method's parameters as its score function reads them (docs/methods.md)."""
+    entry = method_named(check_method(scoring.method))
+    n = entry.default_int if scoring.calc_int is None else scoring.calc_int
+    latest_w = older_w = None
+    if entry.int_meaning in ("weight", "rate"):
+        latest_w, older_w = weights(n)
+    levels = scoring.rating_points
+    return Params(n=n, latest_w=latest_w, older_w=older_w, mastery_points=scoring.mastery_points,
+                  tie_break=scoring.tie_break, levels=levels,
+                  low=min(levels) if levels else None, high=max(levels) if levels else None)
+
+
 def prepare(scoring: Scoring) -> tuple:
-    """Turn a Scoring into the plain tuple the kernel reads, once per outcome."""
-    code = _CODES[check_method(scoring.method)]
+    """Turn a Scoring into the plain tuple the kernel reads, once per outcome (the registry lookup included)."""
+    entry = method_named(check_method(scoring.method))
     factor = scale_factor(scoring)
-    a = b = None
-    if code == WEIGHTED or code == STANDARD:
-        a, b = methods.weights(65 if scoring.calc_int is None else scoring.calc_int)
-    elif code == N_MASTERY:
-        a, b = 5 if scoring.calc_int is None else scoring.calc_int, scoring.mastery_points
-    pooled = factor is not None and scoring.method in POOLED_METHODS
-    return code, factor, a, b, pooled
-
-
-def _first_top(vals: list, rows: list) -> int:
-    """Index of the highest score, ties going to the lowest result id (docs/behaviour.md §11.2)."""
-    top = max(vals)
-    if vals.count(top) == 1:
-        return vals.index(top)
-    return min((j for j, v in enumerate(vals) if v == top), key=lambda j: rows[j][RESULT_ID])
+    pooled = factor is not None and entry.pooled
+    return entry.score, entry.hide, factor, params(scoring), pooled, scoring.minimum_evidence or 0
 
 
 def score_group(g: list, kp: tuple) -> RollupScore | None:
     """Roll up one (user, outcome) group of stream rows already sorted by (time, result id)."""
-    code, factor, a, b, pooled = kp
+    score_fn, hide_fn, factor, p, pooled, minimum = kp
     if None in map(_S, g):  # docs/behaviour.md §1.2 item 2: null scores are dropped before anything else
         g = [r for r in g if r[SCORE] is not None]
         if not g:
@@ -70,27 +65,10 @@ def score_group(g: list, kp: tuple) -> RollupScore | None:
             rows = [r for r, v in zip(g, vals) if v is not None]
             vals = [v for v in vals if v is not None]
     score, hide = None, False
-    if not vals:
-        pass
-    elif code == AVERAGE or code == WEIGHTED or code == STANDARD:
-        if code == AVERAGE:
-            score = methods.average(vals)
-        elif code == WEIGHTED:
-            score = methods.weighted_average(vals, a, b)
-        else:
-            score = methods.standard_decaying_average(vals, a, b)
-        hide = all(map(_H, rows))  # docs/behaviour.md §1.7: every result of the set
-    elif code == LATEST:
-        score = methods.latest(vals)
-        hide = bool(rows[-1][HIDE_POINTS])  # docs/behaviour.md §1.6: ties -> the later result id
-    elif code == HIGHEST:
-        score = methods.highest(vals)
-        if any(map(_H, rows)):  # only then does the chosen result matter
-            hide = bool(rows[_first_top(vals, rows)][HIDE_POINTS])
-    else:
-        score = methods.n_mastery(vals, a, b)
-        if score is not None:  # docs/behaviour.md §1.7: the >= mastery results
-            hide = all(r[HIDE_POINTS] for r, v in zip(rows, vals) if v >= b)
+    if vals and count >= minimum:  # docs/methods.md §5: below the minimum evidence the score is null
+        score = score_fn(vals, p)
+        if score is not None:  # docs/behaviour.md §1.7: the method's hide-points rule
+            hide = hide_fn(rows, vals, p)
     # docs/behaviour.md §1.7: title/submitted_at of the latest result over all results, ties -> first.
     i = count - 1
     t = g[i][TIME]

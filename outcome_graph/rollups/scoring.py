@@ -4,13 +4,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 
 from .score import ASSOCIATION, IS_QUIZ, PERCENT, POSSIBLE, RESULT_ID
+from .registry import DEFAULT_TIE_BREAK, method_named
 from .validation import stored_calculation
-
-# docs/behaviour.md §1.2 item 4: quiz results are pooled per association only for these methods.
-POOLED_METHODS = frozenset(
-    {"decaying_average", "weighted_average", "standard_decaying_average", "latest", "average"}
-)
-
 
 @dataclass(frozen=True, slots=True)
 class Scoring:
@@ -20,6 +15,14 @@ class Scoring:
     calc_int: int | None
     points_possible: float | None
     mastery_points: float | None
+    tie_break: str | None = None  # mode's tie rule (docs/methods.md §2.2)
+    minimum_evidence: int | None = None  # fewer results: a null score (docs/methods.md §5)
+    ratings: tuple = ()  # ({description, points, mastery?, color?}, ...) highest points first
+    from_course_scale: bool = False
+
+    @property
+    def rating_points(self) -> tuple:
+        return tuple(r["points"] for r in self.ratings)
 
 
 def resolve_scoring(
@@ -28,21 +31,43 @@ def resolve_scoring(
     calc_int: int | None,
     points_possible: float | None,
     mastery_points: float | None,
-    course_scale: tuple[float, float] | None = None,
-    course_method: tuple[str, int | None] | None = None,
+    tie_break: str | None = None,
+    minimum_evidence: int | None = None,
+    ratings=(),
+    from_course_scale: bool = False,
 ) -> Scoring:
-    """Pick the outcome's or the course's settings, as Canvas's mastery_scale_opts does."""
-    if course_method is not None:  # docs/behaviour.md §4.2: the course's resolved method replaces the outcome's
-        method, calc_int = course_method
-    if course_scale is not None:  # docs/behaviour.md §4.2: the course scale's points and mastery replace them
-        points_possible, mastery_points = course_scale
+    """A Scoring from settings already in effect, normalised leniently as Canvas's calculator does."""
     method, calc_int = stored_calculation(method, calc_int)
+    if method_named(method).tie_break:
+        tie_break = tie_break or DEFAULT_TIE_BREAK
+    else:
+        tie_break = None
     return Scoring(
         method,
         calc_int,
         None if points_possible is None else float(points_possible),
         None if mastery_points is None else float(mastery_points),
+        tie_break,
+        minimum_evidence or None,
+        tuple(ratings or ()),
+        from_course_scale,
     )
+
+
+def effective_scoring(outcome, scale=None, course_method=None) -> Scoring:
+    """The one rule "the course's scale and method override the outcome's" (docs/behaviour.md §4.2), as
+    Canvas's mastery_scale_opts applies it: any row-like objects with the columns of models.Outcome,
+    models.MasteryScale and models.CourseCalculationMethod (a missing scale or method: None)."""
+    if course_method is not None:
+        method = (course_method.method, course_method.calculation_int,
+                  getattr(course_method, "tie_break", None), getattr(course_method, "minimum_evidence", None))
+    else:
+        method = (outcome.calculation_method, outcome.calculation_int,
+                  getattr(outcome, "tie_break", None), getattr(outcome, "minimum_evidence", None))
+    points = scale if scale is not None else outcome
+    return resolve_scoring(method=method[0], calc_int=method[1], tie_break=method[2], minimum_evidence=method[3],
+                           points_possible=points.points_possible, mastery_points=points.mastery_points,
+                           ratings=points.ratings or (), from_course_scale=scale is not None)
 
 
 def scale_factor(scoring: Scoring) -> float | None:

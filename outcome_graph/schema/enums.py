@@ -6,18 +6,20 @@ import strawberry
 
 from outcome_graph.resolvers import inputs
 from outcome_graph.resolvers.access import LIVE_STATES, ROLES
+from outcome_graph.rollups import METHODS_BY_NAME, TIE_BREAKS
 
 
-@strawberry.enum(description="Canvas's stored calculation-method names, with Canvas's meaning "
-                             "(docs/behaviour.md §1.1).")
-class CalculationMethod(Enum):
-    DECAYING_AVERAGE = "decaying_average"
-    WEIGHTED_AVERAGE = "weighted_average"
-    STANDARD_DECAYING_AVERAGE = "standard_decaying_average"
-    N_MASTERY = "n_mastery"
-    LATEST = "latest"
-    HIGHEST = "highest"
-    AVERAGE = "average"
+# Derived from the method registry (rollups/registry.py): a new method there is a new value here.
+CalculationMethod = strawberry.enum(
+    Enum("CalculationMethod", {m.name.upper(): strawberry.enum_value(m.name, description=m.description)
+                               for m in METHODS_BY_NAME.values()}),
+    description="How a student's results for an outcome roll up: Canvas's seven stored names with Canvas's "
+                "meaning (docs/behaviour.md §1.1), then the methods of docs/methods.md.")
+
+TieBreak = strawberry.enum(
+    Enum("TieBreak", {name.upper(): name for name in TIE_BREAKS}),
+    description="How the MODE method settles a tie between rating levels (docs/methods.md §2.2): HIGHER (the "
+                "default) or LOWER level, MOST_RECENT (the level whose latest result is newest), NONE (no score).")
 
 
 # The core's enums (resolvers/inputs.py), exposed as they are: resolvers receive their members.

@@ -11,7 +11,7 @@ from outcome_graph.resolvers import writes
 from outcome_graph.resolvers.access import entry_point
 from outcome_graph.resolvers.jobs import enqueue_calculation
 from outcome_graph.schema.course import Course
-from outcome_graph.schema.enums import CalculationMethod
+from outcome_graph.schema.enums import CalculationMethod, TieBreak
 from outcome_graph.schema.job import RollupJob
 from outcome_graph.schema.outcome import Outcome
 from outcome_graph.schema.result import OutcomeResult
@@ -83,6 +83,11 @@ class OutcomeUpdateInput:
         default=None,
         description="New method; without calculationInt its default int is used (docs/behaviour.md §1.1).")
     calculation_int: Optional[int] = strawberry.field(default=None, description="The method's parameter.")
+    tie_break: Optional[TieBreak] = strawberry.field(
+        default=None, description="MODE's tie rule; without it a change to MODE takes HIGHER (docs/methods.md §2.2).")
+    minimum_evidence: Optional[int] = strawberry.field(
+        default=None, description="Results a student needs before a score is computed, 0 to 100; 0 removes the "
+                                  "minimum (docs/methods.md §5).")
     ratings: Optional[list[RatingInput]] = strawberry.field(
         default=None, description="New rating levels; pointsPossible becomes the highest level's points.")
     points_possible: Optional[float] = strawberry.field(default=None, description="Points possible.")
@@ -159,7 +164,10 @@ class Mutation:
     @entry_point("Mutation.setCourseCalculationMethod")
     async def set_course_calculation_method(self, info: strawberry.Info, course_id: strawberry.ID,
                                             method: Optional[CalculationMethod],
-                                            calculation_int: Optional[int] = None) -> Course:
+                                            calculation_int: Optional[int] = None,
+                                            tie_break: Optional[TieBreak] = None,
+                                            minimum_evidence: Optional[int] = None) -> Course:
         return Course.from_row(await writes.set_course_calculation_method(
-            info.context, course_id, None if method is None else method.value, calculation_int))
+            info.context, course_id, None if method is None else method.value, calculation_int,
+            None if tie_break is None else tie_break.value, minimum_evidence))
 

@@ -10,12 +10,10 @@ from strawberry.federation.schema_directives import Key
 from outcome_graph.resolvers.access import entry_point, visible_alignment, visible_outcome
 from outcome_graph.resolvers.assets import asset_string
 from outcome_graph.resolvers.loaders import PENDING, loaded
-from outcome_graph.resolvers.outcomes import (Effective, Level, effective, outcome_alignments, outcome_link,
+from outcome_graph.resolvers.outcomes import (Level, effective, levels, outcome_alignments, outcome_link,
                                              outcome_path)
-from outcome_graph.schema.enums import CalculationMethod
-
-# Methods whose calculation_int means something (docs/behaviour.md §3.5: int only for these).
-INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery"}
+from outcome_graph.rollups import Scoring
+from outcome_graph.schema.enums import CalculationMethod, TieBreak
 
 
 @strawberry.type(description="One level of an outcome's rating scale, highest points first.")
@@ -130,7 +128,7 @@ class Outcome:
     async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> "Outcome | None":
         return cls.from_visible(await visible_outcome(info.context, id))
 
-    async def effective_scoring(self, info) -> Effective:
+    async def effective_scoring(self, info) -> Scoring:
         """How the course it was reached through scores it (its scale and method win)."""
         return await effective(info.context, self._row, self._course_id)
 
@@ -148,10 +146,20 @@ class Outcome:
     async def calculation_method(self, info: strawberry.Info) -> CalculationMethod:
         return CalculationMethod((await self.effective_scoring(info)).method)
 
-    @strawberry.field(description="The method's parameter (decaying weight, n of n-mastery); null for others.")
+    @strawberry.field(description="The method's parameter (decaying weight, n of n-mastery, N of the recent and "
+                                  "highest averages); null for methods without one (docs/methods.md).")
     async def calculation_int(self, info: strawberry.Info) -> Optional[int]:
+        return (await self.effective_scoring(info)).calc_int
+
+    @strawberry.field(description="How the MODE method settles a tie; null for other methods (docs/methods.md §2.2).")
+    async def tie_break(self, info: strawberry.Info) -> Optional[TieBreak]:
         e = await self.effective_scoring(info)
-        return e.calculation_int if e.method in INT_METHODS else None
+        return None if e.tie_break is None else TieBreak(e.tie_break)
+
+    @strawberry.field(description="Results a student needs before the score is computed (null: no minimum); with "
+                                  "fewer the score is null (docs/methods.md §5).")
+    async def minimum_evidence(self, info: strawberry.Info) -> Optional[int]:
+        return (await self.effective_scoring(info)).minimum_evidence
 
     @strawberry.field(description="Rating levels, highest points first (the course mastery scale's when it has "
                                   "one), each with its mastery flag and colour: the level where mastery begins "
@@ -161,7 +169,7 @@ class Outcome:
     async def ratings(self, info: strawberry.Info, add_defaults: bool = False) -> list[Rating]:
         e = await self.effective_scoring(info)
         percents = self._rating_percents or [None] * len(e.ratings)
-        return [Rating.from_level(level, p) for level, p in zip(e.levels(add_defaults), percents)]
+        return [Rating.from_level(level, p) for level, p in zip(levels(e, add_defaults), percents)]
 
     @strawberry.field(description="The group this outcome is linked in (in the course it was reached through).")
     async def group(self, info: strawberry.Info) -> Optional["OutcomeGroup"]:

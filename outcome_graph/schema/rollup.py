@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 import strawberry
 
 from outcome_graph.resolvers.distributions import Distribution, selection_rating_percents
+from outcome_graph.resolvers.explanations import rollup_explanation
 from outcome_graph.resolvers.loaders import load_then
+from outcome_graph.resolvers.outcomes import level_of
 from outcome_graph.resolvers.rollups import RollupRow, Selection
 from outcome_graph.resolvers.times import utc
 from outcome_graph.rollups import RollupScore as Score
 from outcome_graph.schema.enums import EnrollmentState
+from outcome_graph.schema.explanation import RollupExplanation
 from outcome_graph.schema.outcome import Outcome, Rating
 from outcome_graph.schema.paging import PageInfo
 from outcome_graph.schema.user import Section, User
@@ -33,19 +36,32 @@ class RollupScore:
     submitted_at: Optional[datetime] = strawberry.field(description="Time of the most recent result.")
     hide_points: bool = strawberry.field(description="Whether every result the score used hides points.")
     outcome: Outcome = strawberry.field(description="The outcome.")
+    _user_id: strawberry.Private[Optional[int]] = None  # the student; None for a course aggregate
 
     @classmethod
-    def from_score(cls, outcome: Outcome, s: Score) -> "RollupScore":
+    def from_score(cls, outcome: Outcome, s: Score, user_id: int | None = None) -> "RollupScore":
         # A plain attribute, not a resolver: pages hold thousands of scores (docs/conventions.md §13).
         return cls(score=s.score, count=s.count, title=s.title, submitted_at=utc(s.submitted_at),
-                   hide_points=s.hide_points, outcome=outcome)
+                   hide_points=s.hide_points, outcome=outcome, _user_id=user_id)
+
+    @strawberry.field(description="How this score was computed from the student's results (docs/methods.md §6): "
+                                  "the method, its parameters, every candidate result in order with its weight or "
+                                  "why it did not count, the steps, the value before rounding. Graders see hidden "
+                                  "results too; students and observers what they may see. Null for a course "
+                                  "aggregate. Computed on demand: ask for it on a narrow selection (its lists count "
+                                  "against the request's cost limit).")
+    async def explanation(self, info: strawberry.Info) -> Optional[RollupExplanation]:
+        if self._user_id is None or self.outcome._course_id is None:
+            return None
+        found = await rollup_explanation(info.context, self.outcome._course_id, self._user_id, self.outcome._row)
+        return None if found is None else RollupExplanation.from_explanation(found)
 
     @strawberry.field(description="The rating level the score falls in: the highest whose points the score "
                                   "reaches (as masteryDistribution buckets it), with its mastery flag "
                                   "and colour as Outcome.ratings gives them; null without a score or below every "
                                   "level.")
     async def rating(self, info: strawberry.Info) -> Optional[Rating]:
-        level = (await self.outcome.effective_scoring(info)).level_of(self.score)
+        level = level_of(await self.outcome.effective_scoring(info), self.score)
         return None if level is None else Rating.from_level(level)
 
 
@@ -84,7 +100,7 @@ class Rollup:
     @classmethod
     def from_row(cls, user: User, row: RollupRow, outcomes: dict[int, Outcome], order: list[int]) -> "Rollup":
         """order: the selected outcome ids in display order (Selection.outcome_ids)."""
-        scores = {o: RollupScore.from_score(outcomes[o], s) for o, s in row.scores}
+        scores = {o: RollupScore.from_score(outcomes[o], s, row.user_id) for o, s in row.scores}
         return cls(user=user, scores=list(scores.values()), score_slots=[scores.get(o) for o in order],
                    enrollment_status=EnrollmentState(row.status),
                    enrollments=[RollupEnrollment(status=EnrollmentState(state), _section_id=section)

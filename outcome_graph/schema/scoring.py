@@ -7,8 +7,9 @@ from typing import Optional
 import strawberry
 
 from outcome_graph.resolvers.outcomes import scale_levels
-from outcome_graph.schema.enums import CalculationMethod
-from outcome_graph.schema.outcome import INT_METHODS, Rating
+from outcome_graph.rollups import method_named
+from outcome_graph.schema.enums import CalculationMethod, TieBreak
+from outcome_graph.schema.outcome import Rating
 
 
 @strawberry.type(description="A course's own calculation method: it replaces every outcome's in the course "
@@ -16,14 +17,23 @@ from outcome_graph.schema.outcome import INT_METHODS, Rating
 class CourseCalculationMethod:
     method: CalculationMethod = strawberry.field(description="How every outcome of the course rolls up.")
     calculation_int: Optional[int] = strawberry.field(
-        description="The method's parameter (decaying weight, n of n-mastery); null for others.")
+        description="The method's parameter (decaying weight, n of n-mastery, N of the recent and highest "
+                    "averages); null for methods without one.")
+    tie_break: Optional[TieBreak] = strawberry.field(
+        default=None, description="How MODE settles a tie; null for other methods (docs/methods.md §2.2).")
+    minimum_evidence: Optional[int] = strawberry.field(
+        default=None, description="Results a student needs before the score is computed; null: no minimum "
+                                  "(docs/methods.md §5).")
 
     @classmethod
     def from_row(cls, row) -> "CourseCalculationMethod | None":
         if row is None:
             return None
+        takes_int = method_named(row.method).int_range is not None
         return cls(method=CalculationMethod(row.method),
-                   calculation_int=row.calculation_int if row.method in INT_METHODS else None)
+                   calculation_int=row.calculation_int if takes_int else None,
+                   tie_break=None if row.tie_break is None else TieBreak(row.tie_break),
+                   minimum_evidence=row.minimum_evidence)
 
 
 @strawberry.type(description="A course's own mastery scale: its ratings replace every outcome's points and "

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
-from outcome_graph.rollups import RollupScore, aggregate, compute_percent, resolve_scoring, rollup
+from outcome_graph.rollups import RollupScore, aggregate, compute_percent, effective_scoring, rollup
 
 def ts(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
@@ -72,24 +73,31 @@ class Course:
 
     # -- scoring (docs/behaviour.md §1.2 item 4, §2.2, §4.2) --
 
-    def points(self, oid: int) -> tuple[float, float]:
-        """(points possible, mastery points): the course scale's, else the outcome's with the bundle defaults."""
+    def scoring(self, oid: int):
+        """The outcome's scoring after the course's overrides: the one rule, rollups.effective_scoring."""
+        o = dict(self.outcomes[oid])
+        top = max(r["points"] for r in o["ratings"])  # the bundle's defaults (docs/bundle-format.md)
+        o.setdefault("points_possible", None)
+        o.setdefault("mastery_points", None)
+        o["points_possible"] = float(top if o["points_possible"] is None else o["points_possible"])
+        o["mastery_points"] = float(top if o["mastery_points"] is None else o["mastery_points"])
+        for key in ("calculation_method", "calculation_int", "tie_break", "minimum_evidence"):
+            o.setdefault(key, None)
+        scale = method = None
         if self.scale:
             ratings = self.scale["ratings"]
-            return float(ratings[0]["points"]), float(next(r["points"] for r in ratings if r.get("mastery")))
-        o = self.outcomes[oid]
-        top = max(r["points"] for r in o["ratings"])
-        pp = o.get("points_possible")
-        mp = o.get("mastery_points")
-        return float(top if pp is None else pp), float(top if mp is None else mp)
+            scale = SimpleNamespace(points_possible=float(ratings[0]["points"]), ratings=ratings,
+                                    mastery_points=float(next(r["points"] for r in ratings if r.get("mastery"))))
+        if self.method:
+            method = SimpleNamespace(method=self.method["method"], calculation_int=self.method.get("int"),
+                                     tie_break=self.method.get("tie_break"),
+                                     minimum_evidence=self.method.get("minimum_evidence"))
+        return effective_scoring(SimpleNamespace(**o), scale, method)
 
-    def scoring(self, oid: int):
-        o = self.outcomes[oid]
-        pp, mp = self.points(oid)
-        return resolve_scoring(
-            method=o.get("calculation_method"), calc_int=o.get("calculation_int"), points_possible=pp,
-            mastery_points=mp, course_scale=(pp, mp) if self.scale else None,
-            course_method=(self.method["method"], self.method.get("int")) if self.method else None)
+    def points(self, oid: int) -> tuple[float, float]:
+        """(points possible, mastery points) in effect."""
+        s = self.scoring(oid)
+        return s.points_possible, s.mastery_points
 
     def percent(self, r: dict) -> float | None:
         if r.get("percent") is not None:

@@ -265,9 +265,6 @@ def asset_string(asset: dict) -> str:
     return f"{kind}_{asset['id']}"
 
 
-INT_METHODS = {"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery"}
-
-
 def outcome_scoring(c: Course, outcome: dict) -> dict:
     """An outcome's scoring fields as a course shows them: its scale and method win (docs/behaviour.md §4.2)."""
     pp, mp = c.points(outcome["id"])
@@ -280,7 +277,7 @@ def outcome_scoring(c: Course, outcome: dict) -> dict:
             sorted(outcome["ratings"], key=lambda r: -r["points"]),
             expected_levels(sorted((r["points"] for r in outcome["ratings"]), reverse=True), mp))]
     return {"pointsPossible": pp, "masteryPoints": mp, "calculationMethod": scoring.method.upper(),
-            "calculationInt": scoring.calc_int if scoring.method in INT_METHODS else None, "ratings": ratings}
+            "calculationInt": scoring.calc_int, "ratings": ratings}  # null for methods without one
 
 
 def expected_node(c: Course, r: dict) -> dict:

@@ -168,6 +168,7 @@ def test_example_parses_to_expected_rows():
         "id": 97, "title": "Spelling out numbers", "display_name": None, "description": "",
         "vendor_guid": None, "points_possible": 5.0, "mastery_points": 3.0,
         "ratings": DEFAULT_RATINGS, "calculation_method": "decaying_average", "calculation_int": 65,
+        "tie_break": None, "minimum_evidence": None,
     }]
     assert b.outcome_links == [{"course_id": 1, "group_id": 2, "outcome_id": 97}]
     assert b.assets == [{"id": 53, "course_id": 1, "type": "assignment",
@@ -208,7 +209,8 @@ def test_rows_are_keyed_by_model_columns():
 
 ROLES = '"student", "teacher", "ta", "observer", "designer"'
 METHODS = ('"decaying_average", "weighted_average", "standard_decaying_average", "n_mastery", '
-           '"latest", "highest", "average"')
+           '"latest", "highest", "average", "power_law", "mode", "recent_average", "recent_median", '
+           '"highest_average"')
 ARTIFACTS = '"rubric_assessment", "quiz_submission", "live_assessment", "other"'
 NAIVE = 'has no UTC offset; add one such as "Z" or "-06:00"'
 NUMBER = "must be a finite number or null"
@@ -280,6 +282,12 @@ BAD = [
      "course.calculation_method.int: " + calc_message("n_mastery", 11)),
     ("course int unused", S("course.calculation_method", {"method": "latest", "int": 3}),
      "course.calculation_method.int: " + calc_message("latest", 3)),
+    ("course tie break unused", S("course.calculation_method", {"method": "latest", "tie_break": "lower"}),
+     "course.calculation_method.tie_break: A tie break is not used with this calculation method"),
+    ("course tie break value", S("course.calculation_method", {"method": "mode", "tie_break": "first"}),
+     'course.calculation_method.tie_break: must be one of "higher", "lower", "most_recent", "none" (got "first")'),
+    ("outcome minimum evidence", S("outcomes[0].minimum_evidence", 101),
+     "outcomes[0].minimum_evidence: '101' is not a valid minimum evidence count. It must be between '0' and '100'"),
     ("course int type", S("course.calculation_method", {"method": "n_mastery", "int": "3"}),
      'course.calculation_method.int: must be an integer or null (got "3")'),
     # sections
@@ -590,14 +598,26 @@ def test_mastery_scale_and_course_method_rows():
         "points_possible": 4.0,
         "mastery_points": 3.0,
     }
-    assert b.calculation_method == {"course_id": 1, "method": "n_mastery", "calculation_int": 5}
+    assert b.calculation_method == {"course_id": 1, "method": "n_mastery", "calculation_int": 5,
+                                    "tie_break": None, "minimum_evidence": None}
     # the outcome keeps its own settings; the course's replace them when scoring
     assert b.outcomes[0]["calculation_method"] == "decaying_average"
 
 
+def test_mode_and_minimum_evidence_in_a_bundle():
+    doc = S("course.calculation_method", {"method": "mode", "tie_break": "lower", "minimum_evidence": 3},
+            "outcomes[0].calculation_method", "recent_median", "outcomes[0].calculation_int", 4)(example())
+    b = parse_bundle(doc)
+    assert b.calculation_method == {"course_id": 1, "method": "mode", "calculation_int": None,
+                                    "tie_break": "lower", "minimum_evidence": 3}
+    assert (b.outcomes[0]["calculation_method"], b.outcomes[0]["calculation_int"],
+            b.outcomes[0]["tie_break"]) == ("recent_median", 4, None)
+
+
 def test_course_method_missing_means_highest():
     b = parse_bundle(S("course.calculation_method", {})(example()))
-    assert b.calculation_method == {"course_id": 1, "method": "highest", "calculation_int": None}
+    assert b.calculation_method == {"course_id": 1, "method": "highest", "calculation_int": None,
+                                    "tie_break": None, "minimum_evidence": None}
 
 
 def test_timestamps_are_naive_utc_and_time_is_floored_epoch_seconds():

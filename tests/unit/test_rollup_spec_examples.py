@@ -1,11 +1,12 @@
 """docs/behaviour.md §8 worked examples for per-student rollups and aggregates, row by row."""
 
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import pytest
 
 from outcome_graph.rollups import (
-    RollupScore, aggregate, resolve_scoring, rollup, rollup_stream, ruby_round,
+    RollupScore, aggregate, effective_scoring, rollup, rollup_stream, ruby_round,
 )
 
 T0 = datetime(2025, 1, 31, 10, 0, tzinfo=timezone.utc)
@@ -23,9 +24,16 @@ def results(*specs):
     return [(i + 1, *spec) for i, spec in enumerate(specs)]
 
 
-def scoring(method, calc_int=None, pp=5.0, mp=3.0, **kw):
-    """Default criterion: points possible 5, mastery 3 (docs/behaviour.md §8 preamble)."""
-    return resolve_scoring(method=method, calc_int=calc_int, points_possible=pp, mastery_points=mp, **kw)
+def scoring(method, calc_int=None, pp=5.0, mp=3.0, course_scale=None, course_method=None):
+    """Default criterion: points possible 5, mastery 3 (docs/behaviour.md §8 preamble); a course scale
+    (points, mastery) or method (name, int) overrides it through the one rule, effective_scoring."""
+    outcome = SimpleNamespace(calculation_method=method, calculation_int=calc_int, points_possible=pp,
+                              mastery_points=mp, ratings=())
+    scale = None if course_scale is None else SimpleNamespace(
+        points_possible=course_scale[0], mastery_points=course_scale[1], ratings=())
+    chosen = None if course_method is None else SimpleNamespace(
+        method=course_method[0], calculation_int=course_method[1])
+    return effective_scoring(outcome, scale, chosen)
 
 
 def quiz(percent, day=0, *, assoc, possible=1.0):

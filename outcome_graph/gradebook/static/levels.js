@@ -39,6 +39,11 @@ const METHODS = {
   LATEST: () => "Most recent score",
   HIGHEST: () => "Highest score",
   AVERAGE: () => "Average of all scores",
+  POWER_LAW: () => "Power law: the trend of the scores in order, read at the latest one",
+  MODE: () => "Most common level",
+  RECENT_AVERAGE: (n) => `Average of the ${n} most recent scores`,
+  RECENT_MEDIAN: (n) => `Median of the ${n} most recent scores`,
+  HIGHEST_AVERAGE: (n) => `Average of the ${n} highest scores`,
 };
 
 /** "Decaying average: the most recent result counts 65%, ..." from the method and its parameter. */
