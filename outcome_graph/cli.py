@@ -194,6 +194,11 @@ def _print_tokens(teacher: str, student: str) -> None:
           f"  send one as the header  Authorization: Bearer <token>", flush=True)
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's CPU set, not the host's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def _workers(value: str) -> int:
     if not value.strip().isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"expected a whole number of processes, at least 1 (got {value!r})")
@@ -267,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--database", help=db_help)
     s.add_argument("--host", default=os.environ.get("OUTCOME_GRAPH_HOST", "127.0.0.1"))
     s.add_argument("--port", type=int, default=int(os.environ.get("OUTCOME_GRAPH_PORT", "8000")))
-    s.add_argument("--workers", type=_workers, default=os.environ.get("OUTCOME_GRAPH_WORKERS", os.cpu_count() or 1),
+    s.add_argument("--workers", type=_workers, default=os.environ.get("OUTCOME_GRAPH_WORKERS", _cores()),
                    help="HTTP processes sharing the port, plus one job worker process when more than one "
                         "(default: $OUTCOME_GRAPH_WORKERS, else the machine's cores)")
     s.set_defaults(func=cmd_serve)
