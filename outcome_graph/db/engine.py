@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from outcome_graph.db.sqlite_cursor import use_one_trip_cursors
+
 DEFAULT_BUSY_TIMEOUT_SECONDS = 30.0  # how long a SQLite writer waits for the write lock before "database is locked"
 # unicode_lower() as an SQL function on SQLite connections, whose built-in lower() folds ASCII only. Its own
 # name: lower() stays SQLite's, which an expression index may have been built with.
@@ -60,6 +62,7 @@ def unicode_lower(text: str | None) -> str | None:
 
 
 def _sqlite_pragmas(dbapi_conn, busy_ms: int) -> None:
+    use_one_trip_cursors(dbapi_conn)
     dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN itself
     dbapi_conn.create_function(SQLITE_UNICODE_LOWER, 1, unicode_lower, deterministic=True)
     cur = dbapi_conn.cursor()
