@@ -7,8 +7,10 @@ temporary directory, response cache off so the normal query does its work, no jo
 `attack_client.py`, one process sends it back to back on one connection (bytes built once: the attacker's own
 CPU stays small and is printed) while this process times the README's gradebook query as the teacher, one
 request at a time; a first round with no attack is the baseline. Prints p50/p99 of the normal query under each
-attack (goal: p99 under 100 ms) and its ratio to the baseline, the server's CPU share over the round, and what
-the attack got back. Exits 1 when an attack was not refused or the server died. `refusal_cost.py` gives the
+attack (goal: p99 under 100 ms) and its ratio to the baseline; the server's CPU time while each normal query was
+in flight (its threads' run time from /proc: what the latency would be on an otherwise idle machine, since on a
+loaded one the wall time also counts the server waiting for a core); the server's CPU share over the round; and
+what the attack got back. Exits 1 when an attack was not refused or the server died. `refusal_cost.py` gives the
 server's CPU per refused request.
 """
 
@@ -29,9 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attack_client import GRADEBOOK, Connection, catalogue, http_post, loop, server_cpu_seconds  # noqa: E402
+from attack_client import (GRADEBOOK, Connection, catalogue, http_post, loop, process_cpu_seconds,  # noqa: E402
+                           server_cpu_seconds)
 
-CLI = os.environ.get("BENCH_SERVER_CMD", f"{sys.executable} -m outcome_graph").split()
+CLI = [sys.executable, "-m", "outcome_graph"]
 GOAL_MS = 100.0
 
 
@@ -51,27 +54,31 @@ def attacker(attack, port: int, stop, out) -> None:
     out.put(loop(attack, port, stop))
 
 
-def time_normal(port: int, token: str, seconds: float, max_requests: int = 2_000) -> list[float]:
+def time_normal(port: int, token: str, seconds: float, pid: int,
+                max_requests: int = 2_000) -> tuple[list[float], list[float]]:
+    """The gradebook query one request at a time: (latencies, server CPU while each was in flight), in ms."""
     request = http_post({"query": GRADEBOOK}, token)
     conn = Connection(port)
-    latencies = []
+    latencies, busy = [], []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and len(latencies) < max_requests:
-        started = time.perf_counter()
+        cpu, started = server_cpu_seconds(pid), time.perf_counter()
         status, body = conn.http(request)
         latencies.append((time.perf_counter() - started) * 1000)
+        busy.append((server_cpu_seconds(pid) - cpu) * 1000)
         assert status == 200 and b'"errors"' not in body, (status, body[:300])
     conn.close()
-    return latencies
+    return latencies, busy
 
 
-def start_server(workdir: Path) -> tuple[subprocess.Popen, int, str]:
+def start_server(workdir: Path, database: str | None = None) -> tuple[subprocess.Popen, int, str]:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OUTCOME_GRAPH_RESPONSE_CACHE_SIZE": "0",
            "OUTCOME_GRAPH_RUN_WORKER": "false"}
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:  # a file, not a pipe: the access log must never block the server
-        proc = subprocess.Popen([*CLI, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+        proc = subprocess.Popen([*CLI, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port),
+                                 *(["--database", database] if database else [])],
                                 cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
@@ -90,41 +97,46 @@ def main() -> int:
     parser.add_argument("--header-mb", type=float, default=1.0, help="size of the oversized header (default 1)")
     parser.add_argument("--message-mb", type=float, default=3.7, help="size of the oversized WS message")
     parser.add_argument("--only", help="run only the attacks whose name contains this text")
+    parser.add_argument("--database", help="serve the demo from this database (default: a new SQLite file)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     report = []
     failed = False
     with tempfile.TemporaryDirectory(prefix="og-attacks-") as tmp:
-        proc, port, token = start_server(Path(tmp))
+        proc, port, token = start_server(Path(tmp), args.database)
         try:
-            time_normal(port, token, 1.0)  # warm-up
+            time_normal(port, token, 1.0, proc.pid)  # warm-up
             baseline_p99 = None
             attacks = [a for a in catalogue(token, args.header_mb, args.message_mb) if (args.only or "") in a.name]
             for attack in [None, *attacks]:
                 answers, attacker_cpu = {}, 0.0
-                cpu, wall = server_cpu_seconds(proc.pid), time.monotonic()
+                cpu, wall = process_cpu_seconds(proc.pid), time.monotonic()
                 if attack is None:
-                    latencies = time_normal(port, token, args.seconds)
+                    latencies, busy = time_normal(port, token, args.seconds, proc.pid)
                 else:
                     stop, out = multiprocessing.Event(), multiprocessing.Queue()
                     worker = multiprocessing.Process(target=attacker, args=(attack, port, stop, out))
                     worker.start()
                     time.sleep(0.3)  # the attack is under way before timing starts
-                    latencies = time_normal(port, token, args.seconds)
+                    latencies, busy = time_normal(port, token, args.seconds, proc.pid)
                     stop.set()
                     answers, attacker_cpu = out.get(timeout=120)
                     worker.join(30)
                     failed |= attack.refused and any("not refused" in a or "executed" in a for a in answers)
-                cpu, wall = server_cpu_seconds(proc.pid) - cpu, time.monotonic() - wall
+                cpu, wall = process_cpu_seconds(proc.pid) - cpu, time.monotonic() - wall
                 p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+                busy50, busy99 = percentile(busy, 50), percentile(busy, 99)
                 baseline_p99 = baseline_p99 or p99
                 name = attack.name if attack else "(no attack)"
                 report.append({"attack": name, "normal_requests": len(latencies), "p50_ms": round(p50, 1),
                                "p99_ms": round(p99, 1), "p99_ratio_to_baseline": round(p99 / baseline_p99, 2),
+                               "server_cpu_in_flight_p50_ms": round(busy50, 1),
+                               "server_cpu_in_flight_p99_ms": round(busy99, 1),
                                "server_cpu_share": round(cpu / wall, 2),
                                "attacker_cpu_share": round(attacker_cpu / wall, 2), "attack_answers": answers})
                 print(f"{name:36s} normal query: n={len(latencies):4d} p50 {p50:6.1f} ms p99 {p99:6.1f} ms "
-                      f"({p99 / baseline_p99:4.1f}x) {'ok' if p99 < GOAL_MS else 'MISS'}  server CPU {cpu / wall:4.0%}"
+                      f"({p99 / baseline_p99:4.1f}x) {'ok' if p99 < GOAL_MS else 'MISS'}  server CPU in flight p50 "
+                      f"{busy50:5.1f} p99 {busy99:5.1f} ms  server CPU {cpu / wall:4.0%}"
                       f"  attacker CPU {attacker_cpu / wall:4.0%}  attack got: {answers}", flush=True)
                 if proc.poll() is not None:
                     print("the server died", file=sys.stderr)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attack_client import catalogue, loop, server_cpu_seconds  # noqa: E402
+from attack_client import catalogue, loop, process_cpu_seconds, server_cpu_seconds  # noqa: E402
 from attacks import start_server  # noqa: E402
 
 
@@ -31,19 +31,20 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=2.0, help="each round (default 2)")
     parser.add_argument("--header-mb", type=float, default=1.0)
     parser.add_argument("--message-mb", type=float, default=3.7)
+    parser.add_argument("--database", help="serve the demo from this database (default: a new SQLite file)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="og-refusal-") as tmp:
-        proc, port, token = start_server(Path(tmp))
+        proc, port, token = start_server(Path(tmp), args.database)
         try:
             attacks = catalogue(token, args.header_mb, args.message_mb)
             loop(attacks[0], port, None, 0.5)  # warm-up
             baseline = None
             for attack in attacks:
-                cpu, wall = server_cpu_seconds(proc.pid), time.monotonic()
+                cpu, wall = process_cpu_seconds(proc.pid), time.monotonic()
                 answers, own_cpu = loop(attack, port, None, args.seconds)
-                cpu, wall = server_cpu_seconds(proc.pid) - cpu, time.monotonic() - wall
+                cpu, wall = process_cpu_seconds(proc.pid) - cpu, time.monotonic() - wall
                 sent = sum(answers.values())
                 per_request = cpu / sent * 1000
                 baseline = baseline or per_request
