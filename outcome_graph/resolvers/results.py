@@ -104,7 +104,7 @@ async def _student_filter(ctx, access, user_ids, section_id):
     students are few: the page starts from them. A course or section is walked in name order, so `+ 0` keeps
     the database from starting at the students' ids instead (docs/performance.md, "Paging results")."""
     if user_ids is None and section_id is None:
-        return (u.id + 0).in_(access.students_query()), ("course", access.grader_sections)
+        return (u.id + 0).in_(access.students_query()), ("course", access)  # whom the viewer sees: theirs to say
     students = await select_students(ctx, access, user_ids, section_id)
     if not students.ids:
         return None, None
