@@ -86,7 +86,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(255))
     sortable_name: Mapped[str] = mapped_column(String(255), index=True)
     # unicode_lower(sortable_name), the students' sort key, stored so that pages walk an index in name order
-    # instead of folding every row's name (docs/performance.md, "Paging results"). Whoever changes sortable_name sets it.
+    # instead of folding every row's name (docs/performance.md, "Paging results"). Whoever changes sortable_name
+    # sets it.
     name_key: Mapped[str] = mapped_column(NameKey, default=_name_key_of_row)
     sis_user_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     login_id: Mapped[str | None] = mapped_column(String(255))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import delete, insert, null, select
+from sqlalchemy import delete, null, select
 
 from outcome_graph.db import models as m
 from outcome_graph.db.results import muted, joined, counted, rollup_rows
@@ -67,25 +67,47 @@ async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
         user_ids = sorted(set(user_ids))
         clear_first = True
     written = 0
-    for i in range(0, len(user_ids), USER_BATCH):
-        batch = user_ids[i:i + USER_BATCH]
+    for i in range(0, len(user_ids), RECOMPUTE_BATCH):
+        batch = user_ids[i:i + RECOMPUTE_BATCH]
         if clear_first:
             stmt = delete(ROLLUP).where(ROLLUP.course_id == course_id, ROLLUP.user_id.in_(batch))
             if outcome_ids is not None:
                 stmt = stmt.where(ROLLUP.outcome_id.in_(outcome_ids))
             await conn.execute(stmt)
-        rows = (await conn.execute(rollup_rows(course_id, batch, outcome_ids))).all()
-        values = [
-            {"course_id": course_id, "user_id": u, "outcome_id": o, "score": s.score, "count": s.count,
-             "title": s.title, "submitted_at": s.submitted_at, "hide_points": s.hide_points, "version": version}
-            for u, o, s in rollup_stream(rows, scorings)
-        ]
-        if values:
-            await conn.execute(insert(ROLLUP), values)
+        rows = await _driver_rows(conn, rollup_rows(course_id, batch, outcome_ids))
+        values = [(course_id, u, o, s.score, s.count, s.title, s.submitted_at, s.hide_points, version)
+                  for u, o, s in rollup_stream(rows, scorings)]
+        del rows
+        await _insert_rollups(conn, values)
         written += len(values)
         if progress is not None:
             await progress(min(1.0, (i + len(batch)) / len(user_ids)))
     return written
+
+
+# Recalculation moves every result of the course through Python: its rows skip SQLAlchemy's per-row type
+# processing both ways (docs/performance.md, "Recalculation"). A batch's rows are what it holds in memory.
+RECOMPUTE_BATCH = 200
+STORED = ("course_id", "user_id", "outcome_id", "score", "count", "title", "submitted_at", "hide_points", "version")
+
+
+async def _driver_rows(conn, stmt) -> list:
+    """The rows as the driver returns them. Only ids and constants are bound, so they are written inline. A
+    timestamp stays the driver's value (SQLite's stored text, asyncpg's datetime) and is stored back as such."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    return (await conn.exec_driver_sql(sql)).all()
+
+
+async def _insert_rollups(conn, values: list[tuple]) -> None:
+    """Rows in STORED's order: COPY on PostgreSQL, one executemany of tuples on SQLite."""
+    if not values:
+        return
+    if conn.dialect.name == "postgresql":
+        raw = await conn.get_raw_connection()
+        await raw.driver_connection.copy_records_to_table(ROLLUP.__tablename__, records=values, columns=STORED)
+        return
+    marks = ", ".join("?" * len(STORED))
+    await conn.exec_driver_sql(f"INSERT INTO {ROLLUP.__tablename__} ({', '.join(STORED)}) VALUES ({marks})", values)
 
 
 async def muted_users(conn, course_id: int, user_ids: Sequence[int]) -> set[int]:

@@ -15,7 +15,6 @@ from outcome_graph.errors import BadUserInput, Mistake, NotFound
 from outcome_graph.resolvers.access import CourseAccess, course_access
 from outcome_graph.resolvers.inputs import (AggregateStat, Paging, RollupExclusion, RollupQuery, RollupSortBy,
                                             SortOrder)
-from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
 from outcome_graph.resolvers.students import (Students, apply_enrollment_exclusions, best_state, requested_users,
@@ -120,9 +119,11 @@ async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int]
                                        grader=sel.access.sees_hidden, scores_only=scores_only)
 
 
-def _name(users: dict, uid: int) -> str:
-    """The STUDENT sort key: the lower case outcomeResults sorts by on either database (results.name_key)."""
-    return unicode_lower(users[uid].sortable_name)
+async def _name_keys(ctx, ids: list[int]) -> dict[int, str]:
+    """The STUDENT sort key of each student: users.name_key, the order outcomeResults walks (docs/performance.md,
+    "Paging results"). Only the keys: a page of 20 needs no user row of the other students."""
+    u = m.User
+    return dict(await ctx.reader.rows(select(u.id, u.name_key).where(u.id.in_(ids)))) if ids else {}
 
 
 _AFTER, _BEFORE = object(), object()  # the cursors' places among the students, whoever holds their keys now
@@ -151,16 +152,16 @@ async def _ordered(ctx, sel: Selection, sort_by: RollupSortBy | None, sort_outco
     if sort_by is None:
         keys.update((u, (u,)) for u in ids)
     else:
-        users = {r.id: r for r in await load_all(ctx.loaders.user_by_id, ids)}
+        names = await _name_keys(ctx, ids)
         if sort_by is RollupSortBy.STUDENT:
-            keys.update((u, (_name(users, u), u)) for u in ids)
+            keys.update((u, (names[u], u)) for u in ids)
         else:  # "outcome": that outcome's scores alone
             scores = await _read(ctx, sel, ids, [sort_outcome_id], scores_only=True) \
                 if ids and sort_outcome_id in sel.outcome_ids else {}
             for u in ids:
                 s = scores.get((u, sort_outcome_id))
                 value = None if s is None else s.score
-                keys[u] = (value is None, value or 0.0, _name(users, u), u)
+                keys[u] = (value is None, value or 0.0, names[u], u)
     after = await _cursor_key(ctx, sort_by, request.after)
     if after is not None:  # inserted last: a stable sort puts it after an unchanged student with the same key
         keys[_AFTER] = after

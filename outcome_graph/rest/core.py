@@ -16,6 +16,7 @@ from outcome_graph.resolvers.jobs import INVALID_COURSE_OR_STUDENT, enqueue_calc
 from outcome_graph.resolvers.loaders import load_all
 from outcome_graph.resolvers.outcomes import (effective, outcome_alignments, outcome_link, outcome_path,
                                               select_outcome_ids)
+from outcome_graph.resolvers.paging import total_of
 from outcome_graph.resolvers.results import outcome_results_page
 from outcome_graph.resolvers.rollups import aggregate_rollups, rollups_page, select_for_rollups
 from outcome_graph.resolvers.students import requested_users
@@ -28,7 +29,7 @@ __all__ = ["ASSET_TYPE_NAMES", "ASSIGNMENT_TYPES", "AggregateStat", "Contributin
            "course_access", "effective", "enqueue_calculation", "load_all", "outcome_alignments", "outcome_link",
            "outcome_path", "outcome_results_page", "parse_id", "require_grader", "require_viewer", "rollups_page",
            "sees_sis_id", "select_for_rollups", "select_outcome_ids", "selection_rating_percents", "storage_fault",
-           "utc", "visible_outcome"]
+           "total_of", "utc", "visible_outcome"]
 
 
 async def check_permissions(ctx, course_id: int, user_ids):

@@ -30,5 +30,5 @@ async def outcome_results(ctx, request):
         shown = list({a.id: a for a in assets}.values())
         body["linked"] = await linked(ctx, course_id, includes, outcome_ids, assets=shown,
                                       user_ids=list(dict.fromkeys(r.user_id for r in page.items)))
-    urls = pages.urls(request, page.total, page.has_next)
+    urls = pages.urls(request, await core.total_of(page), page.has_next)
     return json_response(body, headers=pages.headers(urls))

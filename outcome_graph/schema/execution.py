@@ -4,18 +4,24 @@ execution (ResolveInfo, path, argument parsing, awaitable checks) per scalar of 
 A list qualifies when each item's selection, all the way down, is plain attributes (strawberry's basic
 fields: no resolver, no arguments, no extensions) of scalars, enums or objects of the same kind: the
 scores of a rollup page or of contributingScores, thousands of items with four to seven fields each.
+A sync resolver without arguments or extensions qualifies too when it answers from what is already loaded
+(a page's results' user, outcome and alignment, primed with the page): it is called with an Info that
+holds only the context, and a resolver that returns an awaitable (its value is not loaded yet) or reads
+anything else of its Info sends the list back.
 Anything unusual in a list (a null where the schema says non-null, a value a scalar refuses, a raised
 error) sends that whole list back through graphql-core, which then reports it exactly as it always has.
 """
 
 from __future__ import annotations
 
+from inspect import isawaitable, iscoroutine
 from operator import attrgetter
 from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLObjectType, is_leaf_type
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.info import Info
 
 NOT_PLAIN = object()  # memo entry for a selection that needs graphql-core's own path
 
@@ -70,13 +76,15 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for name, details in grouped.items():
             node = details[0].node
             field_def = self.schema.get_field(object_type, node.name.value)
-            if (field_def is None or field_def.args or node.arguments
-                    or not getattr(field_def.resolve, "_is_default", False)):
+            if field_def is None or field_def.args or node.arguments:
+                return None
+            get = _getter(field_def) if getattr(field_def.resolve, "_is_default", False) else \
+                self._in_place(field_def)
+            if get is None:
                 return None
             field_type = field_def.type
             non_null = isinstance(field_type, GraphQLNonNull)
             named = field_type.of_type if non_null else field_type
-            get = _getter(field_def)
             if is_leaf_type(named):
                 plan.append((name, get, named.serialize, non_null, None))
             elif isinstance(named, GraphQLObjectType):
@@ -87,6 +95,19 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             else:
                 return None
         return tuple(plan)
+
+    def _in_place(self, field_def: Any):
+        """A sync resolver of the item and an Info holding only the context, or None if the field has none."""
+        field = (field_def.extensions or {}).get("strawberry-definition")
+        resolver = None if field is None else field.base_resolver
+        if (resolver is None or resolver.is_async or resolver.arguments or field.extensions
+                or resolver.self_parameter is None or resolver.root_parameter or resolver.parent_parameter):
+            return None
+        fn = resolver.wrapped_func
+        if resolver.info_parameter is None:
+            return lambda item: _settled(fn(item))
+        info = Info(_raw_info=_ContextOnly(self.context_value), _field=field)
+        return lambda item: _settled(fn(item, info))
 
     def complete_iterable_value(self, item_type, field_details_list, info, path, items, position_context):
         non_null = isinstance(item_type, GraphQLNonNull)
@@ -110,6 +131,24 @@ def _getter(field_def: Any):
         return attrgetter(field.python_name)
     resolve = field_def.resolve
     return lambda item: resolve(item, None)
+
+
+class _ContextOnly:
+    """What an in-place resolver's Info reads: the context (anything else raises AttributeError)."""
+
+    __slots__ = ("context",)
+
+    def __init__(self, context: Any):
+        self.context = context
+
+
+def _settled(value: Any) -> Any:
+    """A resolver's value; an awaitable (not loaded yet) sends the list back to graphql-core."""
+    if isawaitable(value):
+        if iscoroutine(value):
+            value.close()
+        raise _Fallback
+    return value
 
 
 def _null_item(non_null: bool) -> None:

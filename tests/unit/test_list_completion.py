@@ -1,0 +1,78 @@
+"""schema/execution.py completes lists of plain objects in one loop, sync resolvers of loaded values included:
+the same answer as graphql-core's own path, whether the list qualifies or goes back to it (a resolver that
+returns an awaitable, reads more of its Info than the context, or raises)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import strawberry
+
+from outcome_graph.schema.execution import ExecutionContext
+
+
+@strawberry.type
+class Child:
+    id: int
+    name: str
+
+
+@strawberry.type
+class Item:
+    id: int
+    _child: strawberry.Private[Child]
+
+    @strawberry.field
+    def child(self, info: strawberry.Info) -> Child:
+        mode = info.context["mode"]
+        if mode == "awaitable" and self.id % 2:
+            async def later() -> Child:
+                return self._child
+            return later()
+        if mode == "path":
+            return Child(id=len(info.path.as_list()), name="path")
+        if mode == "raises" and self.id == 3:
+            raise ValueError("item 3 has no child")
+        return self._child
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def items(self) -> list[Item]:
+        return [Item(id=i, _child=Child(id=10 * i, name=f"child {i}")) for i in range(5)]
+
+
+QUERY = "{ items { id child { id name } } }"
+
+
+def run(execution_context_class, mode: str):
+    schema = strawberry.Schema(Query, execution_context_class=execution_context_class)
+    result = asyncio.run(schema.execute(QUERY, context_value={"mode": mode}))
+    return result.data, [(e.message, e.path) for e in result.errors or []]
+
+
+def test_lists_with_sync_resolvers_answer_as_graphql_core_does():
+    for mode in ("loaded", "awaitable", "path", "raises"):
+        assert run(ExecutionContext, mode) == run(None, mode), mode
+    data, errors = run(ExecutionContext, "raises")
+    assert data is None and errors == [("item 3 has no child", ["items", 3, "child"])]
+
+
+class Counting(ExecutionContext):
+    """Counts the fields graphql-core resolves itself."""
+
+    fields = 0
+
+    def execute_field(self, *args, **kwargs):
+        Counting.fields += 1
+        return super().execute_field(*args, **kwargs)
+
+
+def test_a_list_of_loaded_values_is_completed_in_one_loop():
+    Counting.fields = 0
+    run(Counting, "loaded")
+    assert Counting.fields == 1  # `items` only: each item's fields, `child` included, in the loop
+    Counting.fields = 0
+    run(Counting, "awaitable")
+    assert Counting.fields == 1 + 5 * 2 + 5 * 2  # back to graphql-core: id, child and child's two per item
