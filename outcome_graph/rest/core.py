@@ -14,7 +14,7 @@ from outcome_graph.resolvers.inputs import (AggregateStat, ContributingQuery, Pa
                                             RollupQuery, RollupSortBy, SortOrder, UserRef)
 from outcome_graph.resolvers.jobs import INVALID_COURSE_OR_STUDENT, enqueue_calculation
 from outcome_graph.resolvers.loaders import load_all
-from outcome_graph.resolvers.outcomes import (effective, outcome_alignments, outcome_link, outcome_path,
+from outcome_graph.resolvers.outcomes import (effective, levels, outcome_alignments, outcome_link, outcome_path,
                                               select_outcome_ids)
 from outcome_graph.resolvers.paging import total_of
 from outcome_graph.resolvers.results import outcome_results_page
@@ -26,7 +26,7 @@ from outcome_graph.resolvers.writes import assign_outcome_order
 __all__ = ["ASSET_TYPE_NAMES", "ASSIGNMENT_TYPES", "AggregateStat", "ContributingQuery", "INVALID_COURSE_OR_STUDENT",
            "Paging", "ResultQuery", "RollupExclusion", "RollupQuery", "RollupSortBy", "SortOrder", "UserRef",
            "aggregate_rollups", "asset_string", "assign_outcome_order", "check_permissions", "contributing_scores",
-           "course_access", "effective", "enqueue_calculation", "load_all", "outcome_alignments", "outcome_link",
+           "course_access", "effective", "enqueue_calculation", "levels", "load_all", "outcome_alignments", "outcome_link",
            "outcome_path", "outcome_results_page", "parse_id", "require_grader", "require_viewer", "rollups_page",
            "sees_sis_id", "select_for_rollups", "select_outcome_ids", "selection_rating_percents", "storage_fault",
            "total_of", "utc", "visible_outcome"]

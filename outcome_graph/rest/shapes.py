@@ -81,7 +81,7 @@ async def outcome_json(ctx, row, course_id: int | None, *, add_defaults: bool = 
     e = await core.effective(ctx, row, course_id)
     if e.from_course_scale or add_defaults:  # Canvas adds mastery and colour only then (docs/behaviour.md §3.7)
         ratings = [{"description": level.description, "points": level.points, "mastery": level.mastery,
-                    "color": level.color} for level in e.levels(add_defaults)]
+                    "color": level.color} for level in core.levels(e, add_defaults)]
     else:
         ratings = [{"description": r["description"], "points": r["points"]} for r in e.ratings]
     for rating, percent in zip(ratings, percents or []):
@@ -91,8 +91,8 @@ async def outcome_json(ctx, row, course_id: int | None, *, add_defaults: bool = 
     assets = await core.load_all(ctx.loaders.asset_by_id, [a.asset_id for a in alignments])
     out.update(has_updateable_rubrics=False, description=row.description, points_possible=e.points_possible,
                mastery_points=e.mastery_points, ratings=ratings, calculation_method=e.method)
-    if e.calculation_int is not None:
-        out["calculation_int"] = e.calculation_int
+    if e.calc_int is not None:
+        out["calculation_int"] = e.calc_int
     out["alignments"] = [core.asset_string(a) for a in assets if a.published and a.type in core.ASSIGNMENT_TYPES]
     out["group_id"] = None if link is None else link.group_id
     return out
