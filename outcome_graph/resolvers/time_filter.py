@@ -24,6 +24,10 @@ class TimeFilter:
     start: int | None
     end: int | None
 
+    def keeps(self, time: int) -> bool:
+        """Whether a result at `time` is in the filter (as db/results.py's rollup_rows selects them)."""
+        return (self.start is None or time >= self.start) and (self.end is None or time < self.end)
+
 
 def _second(value: datetime, argument: str) -> int:
     """Whole epoch seconds, floored, as result times are."""

@@ -1,6 +1,6 @@
 """Rollups computed from the results a time filter keeps, never stored (docs/windows.md): the one entry point of
-every windowed read (rollup pages and their sort, aggregates, distributions, a student's rollup), and the one a
-score's explanation as of a date can reuse."""
+every windowed read (rollup pages and their sort, aggregates, distributions, a student's rollup). A score's
+explanation works the same score out from the student's results itself (resolvers/explanations.py)."""
 
 from __future__ import annotations
 

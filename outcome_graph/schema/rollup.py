@@ -13,6 +13,7 @@ from outcome_graph.resolvers.explanations import rollup_explanation
 from outcome_graph.resolvers.loaders import load_then
 from outcome_graph.resolvers.outcomes import level_of
 from outcome_graph.resolvers.rollups import RollupRow, Selection
+from outcome_graph.resolvers.time_filter import TimeFilter
 from outcome_graph.resolvers.times import utc
 from outcome_graph.rollups import RollupScore as Score
 from outcome_graph.schema.enums import EnrollmentState
@@ -37,23 +38,28 @@ class RollupScore:
     hide_points: bool = strawberry.field(description="Whether every result the score used hides points.")
     outcome: Outcome = strawberry.field(description="The outcome.")
     _user_id: strawberry.Private[Optional[int]] = None  # the student; None for a course aggregate
+    _when: strawberry.Private[Optional[TimeFilter]] = None  # the filter the score was computed with (docs/windows.md)
 
     @classmethod
-    def from_score(cls, outcome: Outcome, s: Score, user_id: int | None = None) -> "RollupScore":
+    def from_score(cls, outcome: Outcome, s: Score, user_id: int | None = None,
+                   when: TimeFilter | None = None) -> "RollupScore":
         # A plain attribute, not a resolver: pages hold thousands of scores (docs/conventions.md §13).
         return cls(score=s.score, count=s.count, title=s.title, submitted_at=utc(s.submitted_at),
-                   hide_points=s.hide_points, outcome=outcome, _user_id=user_id)
+                   hide_points=s.hide_points, outcome=outcome, _user_id=user_id, _when=when)
 
     @strawberry.field(description="How this score was computed from the student's results (docs/methods.md §6): "
                                   "the method, its parameters, every candidate result in order with its weight or "
                                   "why it did not count, the steps, the value before rounding. Graders see hidden "
-                                  "results too; students and observers what they may see. Null for a course "
+                                  "results too; students and observers what they may see. A score computed asOf "
+                                  "a date or in a window explains that score: results outside it are listed as "
+                                  "OUTSIDE_WINDOW (docs/windows.md). Null for a course "
                                   "aggregate. Computed on demand: ask for it on a narrow selection (its lists count "
                                   "against the request's cost limit).")
     async def explanation(self, info: strawberry.Info) -> Optional[RollupExplanation]:
         if self._user_id is None or self.outcome._course_id is None:
             return None
-        found = await rollup_explanation(info.context, self.outcome._course_id, self._user_id, self.outcome._row)
+        found = await rollup_explanation(info.context, self.outcome._course_id, self._user_id, self.outcome._row,
+                                         self._when)
         return None if found is None else RollupExplanation.from_explanation(found)
 
     @strawberry.field(description="The rating level the score falls in: the highest whose points the score "
@@ -98,9 +104,10 @@ class Rollup:
     _section_ids: strawberry.Private[list[int]]
 
     @classmethod
-    def from_row(cls, user: User, row: RollupRow, outcomes: dict[int, Outcome], order: list[int]) -> "Rollup":
-        """order: the selected outcome ids in display order (Selection.outcome_ids)."""
-        scores = {o: RollupScore.from_score(outcomes[o], s, row.user_id) for o, s in row.scores}
+    def from_row(cls, user: User, row: RollupRow, outcomes: dict[int, Outcome], order: list[int],
+                 when: TimeFilter | None = None) -> "Rollup":
+        """order: the selected outcome ids in display order (Selection.outcome_ids); when: the scores' filter."""
+        scores = {o: RollupScore.from_score(outcomes[o], s, row.user_id, when) for o, s in row.scores}
         return cls(user=user, scores=list(scores.values()), score_slots=[scores.get(o) for o in order],
                    enrollment_status=EnrollmentState(row.status),
                    enrollments=[RollupEnrollment(status=EnrollmentState(state), _section_id=section)
@@ -117,7 +124,8 @@ async def rollup_nodes(ctx, rows: list[RollupRow], sel: Selection) -> list[Rollu
     """The Rollup of each row of a selection: the one place a Rollup is built (course pages, a user's rollup)."""
     outcomes = await course_outcomes(ctx, sel.access.course_id, sel.outcome_ids)
     users = await ctx.loaders.user_by_id.load_many([row.user_id for row in rows])
-    return [Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids) for row, user in zip(rows, users)]
+    return [Rollup.from_row(User.from_row(user), row, outcomes, sel.outcome_ids, sel.when)
+            for row, user in zip(rows, users)]
 
 
 @strawberry.type(description="An edge of RollupConnection.")
