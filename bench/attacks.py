@@ -22,7 +22,6 @@ import multiprocessing
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,22 +30,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from load_test import free_port, percentile  # noqa: E402
 from attack_client import (GRADEBOOK, Connection, catalogue, http_post, loop, process_cpu_seconds,  # noqa: E402
                            server_cpu_seconds)
 
 CLI = [sys.executable, "-m", "outcome_graph"]
 GOAL_MS = 100.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def attacker(attack, port: int, stop, out) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attack_client import catalogue, loop, process_cpu_seconds, server_cpu_seconds  # noqa: E402
+from attack_client import catalogue, loop, process_cpu_seconds  # noqa: E402
 from attacks import start_server  # noqa: E402
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import aliased
 
 from outcome_graph.db import batch
 from outcome_graph.db import models as m
-from outcome_graph.db.results import counted, joined
+from outcome_graph.db.results import counted
 from outcome_graph.db.walk import outer_first
 from outcome_graph.resolvers import counts
 from outcome_graph.errors import Forbidden, Mistake
