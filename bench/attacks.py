@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load_test import free_port, percentile  # noqa: E402
+from loopback import free_port, percentile  # noqa: E402
 from attack_client import (GRADEBOOK, Connection, catalogue, http_post, loop, process_cpu_seconds,  # noqa: E402
                            server_cpu_seconds)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback import free_port  # noqa: E402,F401  (re-exported to the peer scripts)
 
 BENCH = Path(__file__).resolve().parent
 UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0}
@@ -66,12 +68,6 @@ def wrk_available() -> bool:
                 return True
     print(WRK_MISSING, file=sys.stderr, flush=True)
     return False
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

@@ -25,7 +25,6 @@ import itertools
 import os
 import random
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -43,6 +42,10 @@ except ImportError:  # pragma: no cover
     sys.exit("bench/load_test.py needs aiohttp: .venv/bin/pip install aiohttp")
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from loopback import free_port, percentile  # noqa: E402
+
 DEMO = ROOT / "outcome_graph" / "db" / "demo_course.json"
 CLI = [sys.executable, "-m", "outcome_graph"]
 
@@ -76,19 +79,8 @@ class Stats:
     in_flight: set = field(default_factory=set)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run(*args: str, env=None) -> str:
     return subprocess.run([*CLI, *args], check=True, capture_output=True, text=True, env=env, cwd=ROOT).stdout
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 class Client:

@@ -44,7 +44,7 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.load_test import free_port, percentile  # noqa: E402
+from bench.loopback import free_port, percentile  # noqa: E402
 from outcome_graph.db import jobs  # noqa: E402
 from outcome_graph.db import models as m  # noqa: E402
 from outcome_graph.db.engine import create_engine  # noqa: E402
