@@ -161,8 +161,11 @@ async function teacher(seen) {
     new MutationObserver(() => window.jobTexts.push(document.querySelector("#job")?.textContent))
       .observe(document.querySelector("#view"), { subtree: true, childList: true, characterData: true });
   });
-  await page.locator("#recalculate").click();
-  await page.waitForFunction(() => /succeeded|failed/.test(document.querySelector("#job")?.textContent ?? ""));
+  // the job's end reloads the grid: waited for, so the next step's reload is its own
+  await reloaded(page, async () => {
+    await page.locator("#recalculate").click();
+    await page.waitForFunction(() => /succeeded|failed/.test(document.querySelector("#job")?.textContent ?? ""));
+  });
   seen.job = await page.evaluate(() => [...new Set(window.jobTexts.filter(Boolean))]);
 
   // outcome order: drag the last title onto the first, then move the first one right by keyboard
