@@ -234,19 +234,39 @@ def catalogue(token: str, header_mb: float = 1.0, message_mb: float = 3.7) -> li
     ]
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants (`serve --workers N`: the supervisor, its HTTP processes, the job worker)."""
+    pids, i = [pid], 0
+    while i < len(pids):
+        for children in Path(f"/proc/{pids[i]}/task").glob("*/children"):
+            try:
+                pids += [int(c) for c in children.read_text().split()]
+            except OSError:  # ended meanwhile
+                pass
+        i += 1
+    return pids
+
+
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU the process has used, ended threads included (Linux /proc; clock ticks of 10 ms)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU the process and its descendants have used, ended threads included (Linux /proc; clock
+    ticks of 10 ms)."""
+    total = 0
+    for member in family(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def server_cpu_seconds(pid: int) -> float:
     """CPU time the process's running threads have used, to the nanosecond (Linux /proc/PID/task/*/schedstat):
     what the server spent over a short span, whatever else the machine is doing."""
     total = 0
-    for task in os.listdir(f"/proc/{pid}/task"):
+    for task in (t for member in family(pid) for t in Path(f"/proc/{member}/task").glob("*")):
         try:
-            total += int(Path(f"/proc/{pid}/task/{task}/schedstat").read_text().split()[0])
+            total += int((task / "schedstat").read_text().split()[0])
         except (OSError, IndexError, ValueError):  # a thread that ended meanwhile
             pass
     return total / 1e9

@@ -62,20 +62,29 @@ def time_normal(port: int, token: str, seconds: float, pid: int, failures: list[
     return latencies, busy
 
 
-def start_server(workdir: Path, database: str | None = None) -> tuple[subprocess.Popen, int, str]:
+def _answers(port: int) -> bool:
+    try:
+        return Connection(port).http(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")[0] == 200
+    except OSError:
+        return False
+
+
+def start_server(workdir: Path, database: str | None = None, workers: int | None = None
+                 ) -> tuple[subprocess.Popen, int, str]:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OUTCOME_GRAPH_RESPONSE_CACHE_SIZE": "0",
            "OUTCOME_GRAPH_RUN_WORKER": "false"}
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:  # a file, not a pipe: the access log must never block the server
         proc = subprocess.Popen([*CLI, "serve", "--demo", "--host", "127.0.0.1", "--port", str(port),
-                                 *(["--database", database] if database else [])],
+                                 *(["--database", database] if database else []),
+                                 *(["--workers", str(workers)] if workers else [])],
                                 cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and proc.poll() is None:
         text = log_path.read_text(errors="replace")
         m = re.search(r"teacher token .*:\s+(\S+)", text)
-        if m and "Uvicorn running on" in text:  # bound: the port was still free
+        if m and "Uvicorn running on" in text and _answers(port):  # bound, and (several workers) started
             return proc, port, m.group(1)
         time.sleep(0.1)
     proc.kill()
@@ -89,12 +98,13 @@ def main() -> int:
     parser.add_argument("--message-mb", type=float, default=3.7, help="size of the oversized WS message")
     parser.add_argument("--only", help="run only the attacks whose name contains this text")
     parser.add_argument("--database", help="serve the demo from this database (default: a new SQLite file)")
+    parser.add_argument("--workers", type=int, help="serve's HTTP processes (default: serve's, the machine's cores)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     report = []
     failed = False
     with tempfile.TemporaryDirectory(prefix="og-attacks-") as tmp:
-        proc, port, token = start_server(Path(tmp), args.database)
+        proc, port, token = start_server(Path(tmp), args.database, args.workers)
         try:
             time_normal(port, token, 1.0, proc.pid, [])  # warm-up
             baseline_p99 = None

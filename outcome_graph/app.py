@@ -27,6 +27,7 @@ from outcome_graph.context import Context, SocketContext
 from outcome_graph.db.engine import create_engine, writer
 from outcome_graph.db.migrate import upgrade
 from outcome_graph.jobs.worker import InProcessWorker
+from outcome_graph.refusals import SlowRefusalsMiddleware, is_limit_error, mark_refused
 from outcome_graph.response_cache import ResponseCache, cacheable, data_version
 from outcome_graph.schema import build_schema
 from outcome_graph.errors import ServiceUnavailable
@@ -62,7 +63,8 @@ class GraphQLView(GraphQL):
         try:
             try:
                 response = await self.run(request)
-            except HTTPException as e:
+            except HTTPException as e:  # a request malformed for the protocol: refused
+                mark_refused(scope)
                 body = {"errors": [{"message": e.reason, "extensions": {"code": "BAD_USER_INPUT"}}]}
                 response = Response(self.encode_json(body), status_code=e.status_code, media_type="application/json")
             except Exception as e:  # noqa: BLE001 - outside execution (token lookup, data version): still coded
@@ -186,6 +188,8 @@ class GraphQLView(GraphQL):
         """Every error leaves with an extensions.code, parse errors included (they bypass extensions)."""
         if result.errors:
             result.errors = [classify(e) for e in result.errors]
+            if any(is_limit_error(e) for e in result.errors):
+                mark_refused(request.scope)
         return await super().process_result(request, result)
 
 
@@ -226,8 +230,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         return RedirectResponse(f"{gradebook.URL}/", status_code=308)
 
     view = GraphQLView(build_schema(settings), state, settings)
-    middleware = [Middleware(ClientLimitsMiddleware, max_header_bytes=settings.max_header_bytes,
-                             max_message_bytes=settings.max_body_bytes),
+    middleware = [Middleware(SlowRefusalsMiddleware, delay_seconds=settings.refusal_delay_seconds),
+                  Middleware(ClientLimitsMiddleware, max_header_bytes=settings.max_header_bytes,
+                             max_message_bytes=settings.max_body_bytes,
+                             refusal_delay_seconds=settings.refusal_delay_seconds),
                   Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),

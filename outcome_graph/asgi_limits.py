@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import orjson
 
+from outcome_graph.refusals import RefusedAddresses, mark_refused
+
 MESSAGE_TOO_BIG = 1009  # WebSocket close code (RFC 6455)
 POLICY_VIOLATION = 1008
 
@@ -38,8 +40,10 @@ def head_size(scope) -> int:
     return line + sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or ()) + 2
 
 
-async def refuse(send, status: int, body: bytes) -> None:
-    """An HTTP refusal before the app ran (every ASGI-level limit), its body from refusal_body."""
+async def refuse(scope, send, status: int, body: bytes) -> None:
+    """An HTTP refusal before the app ran (every ASGI-level limit), its body from refusal_body; answered late
+    (refusals.py)."""
+    mark_refused(scope)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -47,12 +51,14 @@ async def refuse(send, status: int, body: bytes) -> None:
 
 class ClientLimitsMiddleware:
     """ASGI middleware: a head over `max_header_bytes` gets 431 with a GraphQL error (a WebSocket handshake is
-    refused); a WebSocket message over `max_message_bytes` closes the socket with 1009 before the app sees it."""
+    refused); a WebSocket message over `max_message_bytes` closes the socket with 1009 before the app sees it.
+    After either closure, the next handshake from the same address waits the refusal delay (refusals.py)."""
 
-    def __init__(self, app, max_header_bytes: int, max_message_bytes: int):
+    def __init__(self, app, max_header_bytes: int, max_message_bytes: int, refusal_delay_seconds: float = 0.0):
         self.app = app
         self.max_header_bytes = max_header_bytes
         self.max_message_bytes = max_message_bytes
+        self.refused = RefusedAddresses(refusal_delay_seconds)  # WebSocket closures; HTTP refusals are marked
 
     async def __call__(self, scope, receive, send):
         if scope["type"] not in ("http", "websocket"):
@@ -61,13 +67,18 @@ class ClientLimitsMiddleware:
             return await self._refuse_headers(scope, receive, send)
         if scope["type"] == "http":
             return await self.app(scope, receive, send)
+        address = (scope.get("client") or ("",))[0]
+        await self.refused.wait(address)
         closed = False
 
         async def limited_receive():
             nonlocal closed
             message = await receive()
+            if message["type"] == "websocket.disconnect" and message.get("code") == MESSAGE_TOO_BIG:
+                self.refused.note(address)  # the server closed it (uvicorn_limits.py)
             if message["type"] == "websocket.receive" and self._too_big(message):
                 closed = True
+                self.refused.note(address)
                 await send({"type": "websocket.close", "code": MESSAGE_TOO_BIG,
                             "reason": f"Message exceeds the limit of {self.max_message_bytes} bytes."})
                 return {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG}
@@ -89,5 +100,6 @@ class ClientLimitsMiddleware:
     async def _refuse_headers(self, scope, receive, send):
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
+            self.refused.note((scope.get("client") or ("",))[0])
             return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
-        await refuse(send, 431, head_refusal(self.max_header_bytes, scope.get("path", "")))
+        await refuse(scope, send, 431, head_refusal(self.max_header_bytes, scope.get("path", "")))

@@ -46,5 +46,5 @@ class BodyLimitMiddleware:
                 await self._reject(scope, send)
 
     async def _reject(self, scope, send):
-        await refuse(send, 413, refusal_body(413, f"Request body exceeds the body size limit of {self.limit} bytes.",
+        await refuse(scope, send, 413, refusal_body(413, f"Request body exceeds the body size limit of {self.limit} bytes.",
                                              "bodyBytes", self.limit, scope.get("path", "")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -73,6 +74,7 @@ class SocketContext:
     response: Any
     authorization: str | None  # the handshake's Authorization header
     connection_params: dict | None = None  # connection_init's payload, set by strawberry's handler
+    starting: asyncio.Lock = field(default_factory=asyncio.Lock)  # one operation starts at a time (websocket.py)
 
     def present(self, params: dict | None) -> None:
         """Browsers cannot set headers on a WebSocket: connection_init's payload may carry the token."""

@@ -36,6 +36,7 @@ class Settings:
     max_cost: int = 100_000  # a full page of 100 rollups with 50 outcomes' scores costs about 50,000
     max_representations: int = 1_000  # `_entities` representations in one request
     max_socket_operations: int = 20  # operations running at once on one WebSocket
+    refusal_delay_seconds: float = 0.1  # a request a limit refuses is answered this late (refusals.py)
     max_page_size: int = 100  # Canvas's maximum per_page (docs/behaviour.md §3.6)
     response_cache_size: int = 64  # query results kept per process, keyed by data version; 0 disables
     response_cache_bytes: int = 32_000_000  # and their encoded size together
@@ -76,6 +77,7 @@ class Settings:
             "MAX_COST": ("max_cost", int),
             "MAX_REPRESENTATIONS": ("max_representations", int),
             "MAX_SOCKET_OPERATIONS": ("max_socket_operations", int),
+            "REFUSAL_DELAY_SECONDS": ("refusal_delay_seconds", float),
             "MAX_PAGE_SIZE": ("max_page_size", int),
             "RESPONSE_CACHE_SIZE": ("response_cache_size", int),
             "RESPONSE_CACHE_BYTES": ("response_cache_bytes", int),

@@ -7,6 +7,13 @@ from graphql import GraphQLError
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
 
+from outcome_graph.refusals import wait_before_refusing
+
+
+async def refuse_late(handler) -> None:
+    """The socket reads nothing more until the refusal's delay passed (refusals.py)."""
+    await wait_before_refusing(handler.view.settings.refusal_delay_seconds)
+
 
 def too_many(maximum: int) -> dict:
     return GraphQLError(f"Too many operations at once on this WebSocket: at most {maximum}. Complete one first.",
@@ -20,6 +27,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler):
         maximum = self.max_subscriptions_per_connection
         if (self.connection_acknowledged and message["id"] not in self.operations and maximum is not None
                 and len(self.operations) >= maximum):
+            await refuse_late(self)
             await self.send_message({"id": message["id"], "type": "error", "payload": [too_many(maximum)]})
             return
         await super().handle_subscribe(message)
@@ -32,6 +40,7 @@ class LegacyWSHandler(BaseGraphQLWSHandler):
         maximum = self.max_subscriptions_per_connection
         if (self.connection_acknowledged and maximum is not None and message["id"] not in self.tasks
                 and len(self.tasks) >= maximum):
+            await refuse_late(self)
             await self.send_message({"type": "error", "id": message["id"], "payload": too_many(maximum)})
             return
         await super().handle_start(message)

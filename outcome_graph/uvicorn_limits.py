@@ -26,12 +26,14 @@ class HeadLimitedProtocol(HttpToolsProtocol):
     """uvicorn's HTTP/1.1 protocol, counting the bytes of a head that has not ended yet."""
 
     max_head_bytes = Settings.max_header_bytes
+    refusal_delay_seconds = Settings.refusal_delay_seconds
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.in_head = False  # between a request's first byte and the end of its headers
         self.head_bytes = 0
         self.ended_in_chunk = False
+        self.refusing = False
 
     def data_received(self, data: bytes) -> None:
         self.ended_in_chunk = False
@@ -40,8 +42,15 @@ class HeadLimitedProtocol(HttpToolsProtocol):
             return
         # A chunk where a request ended holds the next one's start too, of a length unknown here: not counted.
         self.head_bytes = 0 if self.ended_in_chunk else self.head_bytes + len(data)
-        if self.head_bytes > self.max_head_bytes:
-            self.transport.write(_head_too_big(self.max_head_bytes, getattr(self, "url", b"")))
+        if self.head_bytes > self.max_head_bytes and not self.refusing:
+            self.refusing = True  # answered late, reading nothing more meanwhile (refusals.py)
+            self.transport.pause_reading()
+            self.loop.call_later(self.refusal_delay_seconds, self._refuse_head,
+                                 _head_too_big(self.max_head_bytes, getattr(self, "url", b"")))
+
+    def _refuse_head(self, answer: bytes) -> None:
+        if not self.transport.is_closing():
+            self.transport.write(answer)
             self.transport.close()
 
     def on_message_begin(self) -> None:
@@ -65,6 +74,10 @@ class EnvHeadLimitedProtocol(HeadLimitedProtocol):
     def max_head_bytes(self) -> int:
         return _env_settings().max_header_bytes
 
+    @property
+    def refusal_delay_seconds(self) -> float:
+        return _env_settings().refusal_delay_seconds
+
 
 @functools.cache
 def _env_settings() -> Settings:
@@ -77,5 +90,6 @@ def uvicorn_options(settings: Settings, by_name: bool = False) -> dict:
     if by_name:
         protocol = f"{__name__}:EnvHeadLimitedProtocol"
     else:
-        protocol = type("HeadLimitedProtocol", (HeadLimitedProtocol,), {"max_head_bytes": settings.max_header_bytes})
+        protocol = type("HeadLimitedProtocol", (HeadLimitedProtocol,), {
+            "max_head_bytes": settings.max_header_bytes, "refusal_delay_seconds": settings.refusal_delay_seconds})
     return {"http": protocol, "ws_max_size": settings.max_body_bytes}

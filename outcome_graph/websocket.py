@@ -18,16 +18,34 @@ from strawberry.http.exceptions import WebSocketDisconnected
 
 from outcome_graph import socket_limits
 from outcome_graph.context import SocketContext
+from outcome_graph.refusals import is_limit_error, wait_before_refusing
 
 
 async def _closing(results, context) -> AsyncGenerator[Any, None]:
-    """The operation's results; its reads are given back when it ends, is stopped or the socket closes."""
+    """The operation's results; its reads are given back when it ends, is stopped or the socket closes. A
+    refusal by a limit is sent late, the operation keeping its place among the socket's (refusals.py)."""
     try:
         async for result in results:
+            if any(is_limit_error(e) for e in getattr(result, "errors", None) or ()):
+                await wait_before_refusing(context.settings.refusal_delay_seconds)
             yield result
     finally:
         await results.aclose()
         await context.reader.close()
+
+
+_ENDED = object()
+
+
+async def _resumed(first, results) -> AsyncGenerator[Any, None]:
+    """`results` again, its first one already taken."""
+    try:
+        if first is not _ENDED:
+            yield first
+            async for result in results:
+                yield result
+    finally:
+        await results.aclose()
 
 
 class _PerOperation:
@@ -40,8 +58,17 @@ class _PerOperation:
         return getattr(self._schema, name)
 
     async def _run(self, method, query, *, context_value: SocketContext, **kwargs):
-        context = await context_value.for_operation()
-        return _closing(await method(query, context_value=context, **kwargs), context)
+        # A socket starts one operation at a time, up to its first result: a client that opens many at once
+        # queues behind itself, not in front of other clients' requests (docs/deployment.md §4).
+        async with context_value.starting:
+            context = await context_value.for_operation()
+            results = _closing(await method(query, context_value=context, **kwargs), context)
+            try:
+                first = await anext(results, _ENDED)
+            except BaseException:
+                await results.aclose()
+                raise
+        return _resumed(first, results)
 
     async def stream(self, query, **kwargs):
         return await self._run(self._schema.stream, query, **kwargs)

@@ -113,8 +113,8 @@ def database_url(request, tmp_path, sqlite_template) -> str:
 @pytest.fixture
 def settings(database_url) -> Settings:
     # The response cache is off here so tests that write with plain SQL read fresh data;
-    # tests/api/test_response_cache.py covers it.
-    return Settings(database_url=database_url, run_worker=False, response_cache_size=0)
+    # tests/api/test_response_cache.py covers it. Refusals are answered at once (tests/api/test_refusal_delay.py).
+    return Settings(database_url=database_url, run_worker=False, response_cache_size=0, refusal_delay_seconds=0)
 
 
 class StatementCounter:
