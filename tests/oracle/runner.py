@@ -17,6 +17,7 @@ from outcome_graph.db import jobs
 from outcome_graph.db.engine import writer
 from outcome_graph.db.importer import import_bundle
 from outcome_graph.db.tokens import create_token
+from outcome_graph.uvicorn_limits import uvicorn_options
 from tests.oracle.probe import REFUSED, Discrepancy, Prober, Tally, single
 from tests.oracle.rules import ADMIN
 from tests.oracle.world import World
@@ -31,7 +32,7 @@ class Service:
     def __init__(self, app):
         self.app = app
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                                    lifespan="on", ws_max_size=64 * 1024 * 1024))
+                                                    lifespan="on", **uvicorn_options(app.state.settings)))
         self.task = None
         self.http = None
         self.address = None
