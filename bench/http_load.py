@@ -71,7 +71,7 @@ def wrk_available() -> bool:
 
 
 @contextmanager
-def serve(name: str, factory: str, env: dict, log_dir: Path | None = None):
+def serve(name: str, factory: str, env: dict, log_dir: Path | None = None, workers: int = 1):
     """A uvicorn process serving `servers:<factory>` until the block ends; its stderr goes to a log file
     (a pipe nobody reads fills up with tracebacks of clients that wrk drops at the end of a run, and
     the server then blocks on writing to it)."""
@@ -80,7 +80,7 @@ def serve(name: str, factory: str, env: dict, log_dir: Path | None = None):
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"server-{name.replace(' ', '_').replace('+', '_')}.log"
     cmd = [sys.executable, "-m", "uvicorn", f"servers:{factory}", "--factory", "--app-dir", str(BENCH),
-           "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--loop", "uvloop", "--http", "httptools",
+           "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
            "--no-access-log", "--log-level", "warning"]
     log_file = open(log, "wb")
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log_file)

@@ -228,6 +228,9 @@ def main() -> int:
     ap.add_argument("--sqlite", type=Path, help="our product's SQLite database (default bench/out/run-<scale>.db, "
                                                 "the working copy run.py leaves)")
     ap.add_argument("--json", type=Path, default=BENCH / "out" / "peer-postgraphile.json")
+    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)),
+                    help="our HTTP processes (default: this machine's cores, as `outcome-graph serve`; "
+                         "PostGraphile spreads its work over Node and PostgreSQL's backends)")
     ap.add_argument("--reuse", action="store_true", help="keep an already loaded og_bench database")
     args = ap.parse_args()
     reason = why_not()
@@ -256,12 +259,12 @@ def main() -> int:
                               ("ours postgresql", f"postgresql+asyncpg://postgres@127.0.0.1:5432/{DB}", "0")):
         token = asyncio.run(product_token(url))
         env = {"BENCH_DATABASE_URL": url, "BENCH_DB": str(sqlite), "BENCH_CACHE": cache}
-        with serve(label, "product_app", env) as ours:
+        with serve(label, "product_app", env, workers=args.workers) as ours:
             rows[label] = {"page": measure(ours, "page", ours_page, token, args.seconds, args.runs, out),
                            "list": measure(ours, "list", ours_list, token, args.seconds, args.runs, out)}
     base = rows["postgraphile"]
-    lines = [f"PostGraphile {version} on PostgreSQL 15 vs Outcome Graph, wrk -c32, {args.runs} x {args.seconds:.0f} s "
-             "(lone = one request at a time)",
+    lines = [f"PostGraphile {version} on PostgreSQL 15 vs Outcome Graph ({args.workers} HTTP processes), wrk -c32, "
+             f"{args.runs} x {args.seconds:.0f} s (lone = one request at a time)",
              "", "| server | page req/s | page p50 | page lone | vs PostGraphile | list req/s | list p50 | list lone | "
              "vs PostGraphile |", "|---|---|---|---|---|---|---|---|---|"]
 
@@ -277,7 +280,7 @@ def main() -> int:
     import orjson
 
     args.json.write_bytes(orjson.dumps({"when": datetime.now(timezone.utc).isoformat(), "postgraphile": version,
-                                        "load": facts, "rows": rows}, option=orjson.OPT_INDENT_2))
+                                        "load": facts, "workers": args.workers, "rows": rows}, option=orjson.OPT_INDENT_2))
     return 0
 
 
