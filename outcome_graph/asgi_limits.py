@@ -40,6 +40,10 @@ def head_size(scope) -> int:
     return line + sum(len(k) + len(v) + 4 for k, v in scope.get("headers") or ()) + 2
 
 
+def client_address(scope) -> str:
+    return (scope.get("client") or ("",))[0]
+
+
 async def refuse(scope, send, status: int, body: bytes) -> None:
     """An HTTP refusal before the app ran (every ASGI-level limit), its body from refusal_body; answered late
     (refusals.py)."""
@@ -67,7 +71,7 @@ class ClientLimitsMiddleware:
             return await self._refuse_headers(scope, receive, send)
         if scope["type"] == "http":
             return await self.app(scope, receive, send)
-        address = (scope.get("client") or ("",))[0]
+        address = client_address(scope)
         await self.refused.wait(address)
         closed = False
 
@@ -100,6 +104,6 @@ class ClientLimitsMiddleware:
     async def _refuse_headers(self, scope, receive, send):
         if scope["type"] == "websocket":
             await receive()  # websocket.connect
-            self.refused.note((scope.get("client") or ("",))[0])
+            self.refused.note(client_address(scope))
             return await send({"type": "websocket.close", "code": POLICY_VIOLATION})
         await refuse(scope, send, 431, head_refusal(self.max_header_bytes, scope.get("path", "")))
