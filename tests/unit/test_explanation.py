@@ -24,10 +24,11 @@ def recompute(e) -> float | None:
         return None
     counted = [i for i in e.inputs if i.counted]
     scored = [i for i in e.inputs if i.score is not None]
-    if not counted:
+    m = e.method
+    fitted_zeros = m == "power_law" and any(i.ordinal is not None for i in e.inputs)
+    if not counted and not fitted_zeros:  # the power law leaves zeros out of its fit: only zeros give 0
         return None
     vals = [i.score for i in counted]
-    m = e.method
     if m in ("average", "recent_average", "highest_average", "n_mastery"):
         if m == "n_mastery":
             assert len(vals) >= p["calculation_int"] and min(vals) >= p["mastery_points"]
@@ -69,7 +70,9 @@ def recompute(e) -> float | None:
     elif m == "power_law":
         points = [(i.ordinal, i.score) for i in counted]
         n = max(i.ordinal for i in e.inputs if i.ordinal is not None)
-        if len(points) == 1:
+        if not points:
+            value = 0.0
+        elif len(points) == 1:
             value = points[0][1]
         else:
             lx, ly = [log(x) for x, _ in points], [log(y) for _, y in points]
