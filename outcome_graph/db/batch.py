@@ -116,11 +116,6 @@ def links_by_outcome(reader, outcome_ids):
     return grouped(reader, select(*LINK).order_by(m.OutcomeLink.id), m.OutcomeLink.outcome_id, outcome_ids)
 
 
-def enrollments_by_course(reader, course_ids):
-    stmt = select(*ENROLLMENT).where(m.Enrollment.state != "deleted").order_by(m.Enrollment.id)
-    return grouped(reader, stmt, m.Enrollment.course_id, course_ids)
-
-
 def enrollments_by_user(reader, user_ids):
     return grouped(reader, select(*ENROLLMENT).order_by(m.Enrollment.id), m.Enrollment.user_id, user_ids)
 

@@ -20,6 +20,7 @@ from outcome_graph.db.rollup_store import recompute, result_users, scoring_versi
 from outcome_graph.db.scoring_writes import courses_using, rescore
 from outcome_graph.db.staging import foreign_result, merge, staged
 from outcome_graph.db.upsert import upsert
+from outcome_graph.db.writes import bump_data_version
 from outcome_graph.settings import Settings
 
 CHUNK = 20_000
@@ -75,6 +76,27 @@ async def _scoring_changed(conn, b: Bundle) -> list[int]:
             if x["id"] in stored and any(x[c] != getattr(stored[x["id"]], c) for c in cols)]
 
 
+async def _resorted_users(conn, b: Bundle) -> list[int]:
+    """Stored users of the bundle whose sort name (users.name_key's source) the bundle changes."""
+    u = m.User
+    wanted = {x["id"]: x["sortable_name"] for x in b.users}
+    ids = list(wanted)
+    out = []
+    for i in range(0, len(ids), ID_CHUNK):
+        rows = await conn.execute(select(u.id, u.sortable_name).where(u.id.in_(ids[i:i + ID_CHUNK])))
+        out += [row.id for row in rows if row.sortable_name != wanted[row.id]]
+    return out
+
+
+async def _courses_enrolling(conn, user_ids: list[int]) -> set[int]:
+    e = m.Enrollment
+    out: set[int] = set()
+    for i in range(0, len(user_ids), ID_CHUNK):
+        out |= {row[0] for row in await conn.execute(
+            select(e.course_id).where(e.user_id.in_(user_ids[i:i + ID_CHUNK])).distinct())}
+    return out
+
+
 async def write_bundle(conn, b: Bundle, job_delay: float = Settings.job_delay_seconds) -> tuple[int, int]:
     """Upserts every row of the bundle, its results from the stage (db/staging.py), in the caller's transaction
     on the staging connection; returns (the course's new scoring version, the recalculation job queued for it).
@@ -88,7 +110,9 @@ async def write_bundle(conn, b: Bundle, job_delay: float = Settings.job_delay_se
     await locks.lock_all(conn, locks.OUTCOME_SCORING, [x["id"] for x in b.outcomes])
     changed = await _scoring_changed(conn, b)
     others = sorted({c for oid in changed for c in await courses_using(conn, oid)} - {course_id})
-    await locks.lock_courses(conn, [course_id, *others])
+    # Under the import lock no enrollment changes: these courses show a user the bundle re-sorts.
+    resorted = sorted(await _courses_enrolling(conn, await _resorted_users(conn, b)) - {course_id, *others})
+    await locks.lock_courses(conn, [course_id, *others, *resorted])
     for key, kind, model, rows in (
             ("sections", "section", m.Section, b.sections), ("assets", "asset", m.Asset, b.assets),
             ("outcome_groups", "outcome group", m.OutcomeGroup, b.outcome_groups),
@@ -128,6 +152,8 @@ async def write_bundle(conn, b: Bundle, job_delay: float = Settings.job_delay_se
                                 f"not user {held.new_user}'s on alignment {held.new_alignment}")
     await merge(conn)
     jobs = await rescore(conn, [course_id, *others], job_delay)
+    if resorted:  # their cached rosters (resolvers/roster.py) hold the old sort names
+        await bump_data_version(conn, resorted)
     version = (await conn.execute(select(m.Course.scoring_version).where(m.Course.id == course_id))).scalar_one()
     return version, jobs[0]
 

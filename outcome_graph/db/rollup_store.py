@@ -118,12 +118,16 @@ async def muted_users(conn, course_id: int, user_ids: Sequence[int]) -> set[int]
 
 
 async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Sequence[int] | None = None,
-               *, grader: bool = True, scores_only: bool = False) -> dict[tuple[int, int], RollupScore]:
+               *, grader: bool = True, scores_only: bool = False,
+               version: int | None = None) -> dict[tuple[int, int], RollupScore]:
     """Current rollups of the given users: stored where current, computed where stale or muted.
 
-    scores_only skips title and submitted_at (aggregates need neither, and parsing timestamps dominates).
+    scores_only skips title and submitted_at (aggregates need neither). version: the course's scoring version
+    as the caller read it (else read here). Rows come as the driver gives them (a page holds a thousand):
+    submitted_at stays the driver's value, as in a recalculation.
     """
-    version = await scoring_version(conn, course_id)
+    if version is None:
+        version = await scoring_version(conn, course_id)
     extra = (null().label("title"), null().label("submitted_at")) if scores_only else \
         (ROLLUP.title, ROLLUP.submitted_at)
     stmt = select(ROLLUP.user_id, ROLLUP.outcome_id, ROLLUP.score, ROLLUP.count, *extra,
@@ -135,7 +139,7 @@ async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Seque
     for i in range(0, len(user_ids), USER_BATCH * 2):
         batch = user_ids[i:i + USER_BATCH * 2]
         for user_id, outcome_id, score, count, title, submitted_at, hide_points, row_version in \
-                (await conn.execute(stmt.where(ROLLUP.user_id.in_(batch)))).all():
+                await _driver_rows(conn, stmt.where(ROLLUP.user_id.in_(batch))):
             if row_version != version:
                 stale.add(user_id)
                 continue

@@ -12,6 +12,7 @@ from outcome_graph.db.retry import write_transaction
 from outcome_graph.errors import BadUserInput, NotFound
 from outcome_graph.resolvers.access import require_grader, visible_job
 from outcome_graph.resolvers.ids import parse_id
+from outcome_graph.resolvers.roster import course_roster
 from outcome_graph.resolvers.users import resolve_user_ids
 
 INVALID_COURSE_OR_STUDENT = "Invalid course or student"  # docs/behaviour.md §5.3
@@ -25,7 +26,7 @@ WATCHED = ("state", "progress", "run_after", "attempts", "error", "finished_at")
 async def _student(ctx, access, course_id: int, raw_user_id: Any) -> int:
     """An active student of the course the grader sees, else NOT_FOUND (docs/behaviour.md §5.3)."""
     [user_id] = await resolve_user_ids(ctx, [raw_user_id], "userId")
-    sections = {e.section_id for e in await ctx.loaders.enrollments_by_course.load(course_id)
+    sections = {e.section_id for e in (await course_roster(ctx, course_id)).enrollments
                 if e.user_id == user_id and e.role == "student" and e.state in ENQUEUE_STATES}
     if user_id is None or not access.sees_sections(sections):
         raise NotFound(INVALID_COURSE_OR_STUDENT)

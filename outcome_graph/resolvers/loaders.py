@@ -27,7 +27,6 @@ _LOADS: dict[str, tuple[Callable, Callable | None]] = {
     "groups_by_course": (batch.groups_by_course, None),
     "links_by_course": (batch.links_by_course, None),
     "links_by_outcome": (batch.links_by_outcome, None),
-    "enrollments_by_course": (batch.enrollments_by_course, None),
     "enrollments_by_user": (batch.enrollments_by_user, None),
     "alignments_by_course_outcome": (batch.alignments_by_course_outcome, tuple),
     "outcome_order_by_course_user": (batch.outcome_order, tuple),
@@ -39,7 +38,7 @@ class Loaders:
     """Created per request: caches never outlive the request that filled them.
 
     Each loader is made on first use: a small request touches two or three of them, and making all
-    eighteen cost more than its whole field execution.
+    seventeen cost more than its whole field execution.
     """
 
     def __init__(self, reader: Reader):

@@ -17,6 +17,7 @@ from outcome_graph.resolvers.inputs import (AggregateStat, Paging, RollupExclusi
                                             SortOrder)
 from outcome_graph.resolvers.outcomes import select_outcome_ids
 from outcome_graph.resolvers.paging import Page, PageRequest, cut, encode_cursor, page_request
+from outcome_graph.resolvers.roster import course_roster
 from outcome_graph.resolvers.students import (Students, apply_enrollment_exclusions, best_state, requested_users,
                                              select_students)
 from outcome_graph.resolvers.time_filter import TimeFilter
@@ -114,16 +115,11 @@ async def _read(ctx, sel: Selection, user_ids: list[int], outcome_ids: list[int]
         scores = await windowed_scores(ctx, sel.access, sel.when, scope, outcomes_read)
         users, outcomes = set(user_ids), set(outcome_ids)
         return {pair: s for pair, s in scores.items() if pair[0] in users and pair[1] in outcomes}
+    course = await ctx.loaders.course_by_id.load(sel.access.course_id)  # its versions, as the request read them
     async with ctx.reader.connection() as conn:
         return await rollup_store.read(conn, sel.access.course_id, user_ids, outcome_ids,
-                                       grader=sel.access.sees_hidden, scores_only=scores_only)
-
-
-async def _name_keys(ctx, ids: list[int]) -> dict[int, str]:
-    """The STUDENT sort key of each student: users.name_key, the order outcomeResults walks (docs/performance.md,
-    "Paging results"). Only the keys: a page of 20 needs no user row of the other students."""
-    u = m.User
-    return dict(await ctx.reader.rows(select(u.id, u.name_key).where(u.id.in_(ids)))) if ids else {}
+                                       grader=sel.access.sees_hidden, scores_only=scores_only,
+                                       version=course.scoring_version)
 
 
 _AFTER, _BEFORE = object(), object()  # the cursors' places among the students, whoever holds their keys now
@@ -152,7 +148,7 @@ async def _ordered(ctx, sel: Selection, sort_by: RollupSortBy | None, sort_outco
     if sort_by is None:
         keys.update((u, (u,)) for u in ids)
     else:
-        names = await _name_keys(ctx, ids)
+        names = (await course_roster(ctx, sel.access.course_id)).name_keys  # users.name_key: docs/performance.md
         if sort_by is RollupSortBy.STUDENT:
             keys.update((u, (names[u], u)) for u in ids)
         else:  # "outcome": that outcome's scores alone

@@ -15,6 +15,7 @@ from outcome_graph.resolvers.access import course_access
 from outcome_graph.resolvers.inputs import Paging, RollupQuery, UserRef
 from outcome_graph.resolvers.loaders import DataLoader, request_loader
 from outcome_graph.resolvers.rollups import RollupRow, Selection, rollups_page
+from outcome_graph.resolvers.roster import course_roster
 from outcome_graph.resolvers.time_filter import TimeFilter
 
 _LOADER = "loader:student_rollups"
@@ -43,7 +44,7 @@ async def _course_group(ctx, course_id: int, outcome_ids, when, user_ids: list[i
         await course_access(ctx, course_id)  # no course, or not in it: the same error for every user
     except DomainError as e:
         return {u: e for u in user_ids}
-    students = {e.user_id for e in await ctx.loaders.enrollments_by_course.load(course_id) if e.role == "student"}
+    students = (await course_roster(ctx, course_id)).student_ids
     out: dict[int, Found | Exception] = {u: None for u in user_ids if u not in students}  # not a student there
     readable = [u for u in user_ids if u not in out]
     step = max(1, ctx.settings.max_page_size)

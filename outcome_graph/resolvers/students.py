@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from outcome_graph.errors import BadUserInput, Forbidden, Mistake, NotFound
 from outcome_graph.resolvers.access import NOT_AUTHORIZED_GRADES, CourseAccess
 from outcome_graph.resolvers.inputs import RollupExclusion, UserRef
+from outcome_graph.resolvers.roster import course_roster
 from outcome_graph.resolvers.users import resolve_user_ids
 
 BOTH_USER_FILTERS = Mistake(BadUserInput, "sectionId", "pass userIds or sectionId, not both",
@@ -27,7 +28,8 @@ def best_state(states) -> str:
 
 @dataclass
 class Students:
-    """Selected students, by user id, with their (non-deleted) student enrollments in scope."""
+    """Selected students, by user id, with their (non-deleted) student enrollments in scope. Shared between
+    requests (resolvers/roster.py): build a new one, never change one."""
 
     ids: list[int]
     enrollments: dict[int, list] = field(default_factory=dict)
@@ -59,24 +61,19 @@ async def select_students(ctx, access: CourseAccess, user_ids: tuple[UserRef, ..
     if user_ids is not None and section_id is not None:
         raise BOTH_USER_FILTERS()
     course_id = access.course_id
-    enrollments = await ctx.loaders.enrollments_by_course.load(course_id)
+    roster = await course_roster(ctx, course_id)
     section = section_id
     if section is not None:
         sections = await ctx.loaders.sections_by_course.load(course_id)
         if all(s.id != section for s in sections):
             raise INVALID_SECTION(id=section)
-    student_enrollments: dict[int, list] = {}
-    for e in enrollments:  # the loader drops deleted enrollments
-        if e.role != "student" or (section is not None and e.section_id != section):
-            continue
-        if not access.in_scope(e.section_id):
-            continue  # a section-limited grader: enrollments in their sections only
-        student_enrollments.setdefault(e.user_id, []).append(e)
+    course_wide = roster.memo(("students", section, access.list_scope),
+                              lambda: _in_scope(roster.enrollments, access, section))
+    student_enrollments = course_wide.enrollments
     if wanted is None:
-        ids = sorted(student_enrollments)
-        return Students(ids, student_enrollments)
+        return course_wide
 
-    students = {e.user_id for e in enrollments if e.role == "student"}
+    students = roster.student_ids
     if any(u not in students for u in wanted):  # name the first such reference, as the caller wrote it
         resolved = await resolve_user_ids(ctx, user_ids, "userIds")
         raise NOT_STUDENTS(ref=next(str(ref) for ref, u in zip(user_ids, resolved) if u not in students))
@@ -86,9 +83,24 @@ async def select_students(ctx, access: CourseAccess, user_ids: tuple[UserRef, ..
     return Students(ids, {u: student_enrollments[u] for u in ids})
 
 
+def _in_scope(enrollments, access: CourseAccess, section: int | None) -> Students:
+    """Every student of the course with their enrollments in the section (if any) that the viewer's lists
+    cover: the same for every viewer of the same scope, so kept with the roster."""
+    student_enrollments: dict[int, list] = {}
+    for e in enrollments:  # the roster holds no deleted enrollment
+        if e.role != "student" or (section is not None and e.section_id != section):
+            continue
+        if not access.in_scope(e.section_id):
+            continue  # a section-limited grader: enrollments in their sections only
+        student_enrollments.setdefault(e.user_id, []).append(e)
+    return Students(sorted(student_enrollments), student_enrollments)
+
+
 def apply_enrollment_exclusions(students: Students, exclude: frozenset[RollupExclusion]) -> Students:
     """Each exclusion drops students none of whose enrollments in scope is outside its state
     (docs/behaviour.md §3.1)."""
+    if not exclude & {RollupExclusion.CONCLUDED_ENROLLMENTS, RollupExclusion.INACTIVE_ENROLLMENTS}:
+        return students
     ids = students.ids
     for name, state in ((RollupExclusion.CONCLUDED_ENROLLMENTS, "completed"),
                         (RollupExclusion.INACTIVE_ENROLLMENTS, "inactive")):

@@ -71,6 +71,12 @@ class CourseAccess:
         themself, an observed student, or one of a grader's students."""
         return bool(student_sections) and (self.may_name(user_id) or self.sees_sections(student_sections))
 
+    @property
+    def list_scope(self) -> frozenset[int] | None:
+        """All that in_scope depends on: viewers with equal list scopes see the same students (a key for what
+        is kept per scope, resolvers/roster.py)."""
+        return self.grader_sections
+
     def in_scope(self, section_id: int) -> bool:
         """Whether a student enrollment in this section is one the viewer's lists cover (a limited grader's)."""
         return self.grader_sections is None or section_id in self.grader_sections
