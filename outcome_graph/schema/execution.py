@@ -1,5 +1,5 @@
-"""Lists of plain objects completed in one loop: the same answer as graphql-core's, without a field
-execution (ResolveInfo, path, argument parsing, awaitable checks) per scalar of every item.
+"""Lists of plain objects completed by one generated function per selection: the same answer as graphql-core's,
+without a field execution (ResolveInfo, path, argument parsing, awaitable checks) per scalar of every item.
 
 A list qualifies when each item's selection, all the way down, is plain attributes (strawberry's basic
 fields: no resolver, no arguments, no extensions) of scalars, enums or objects of the same kind: the
@@ -8,6 +8,9 @@ A sync resolver without arguments or extensions qualifies too when it answers fr
 (a page's results' user, outcome and alignment, primed with the page): it is called with an Info that
 holds only the context, and a resolver that returns an awaitable (its value is not loaded yet) or reads
 anything else of its Info sends the list back.
+The selection's fields are written out as straight-line code (_compile), once per selection and request;
+a builtin scalar's value that serializes to itself (a finite float, a str) is checked inline, anything
+else goes through the scalar's serialize.
 Anything unusual in a list (a null where the schema says non-null, a value a scalar refuses, a raised
 error) sends that whole list back through graphql-core, which then reports it exactly as it always has.
 """
@@ -15,10 +18,12 @@ error) sends that whole list back through graphql-core, which then reports it ex
 from __future__ import annotations
 
 from inspect import isawaitable, iscoroutine
-from operator import attrgetter
+from keyword import iskeyword
 from typing import Any
 
 from graphql import GraphQLNonNull, GraphQLObjectType, is_leaf_type
+from graphql.type.scalars import (serialize_boolean, serialize_float, serialize_id, serialize_int,
+                                  serialize_string)
 from graphql.pyutils import Undefined
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.info import Info
@@ -30,22 +35,38 @@ class _Fallback(Exception):
     """This list needs graphql-core's generic path (which raises or reports the error itself)."""
 
 
-def _complete(item: Any, plan: tuple) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, get, serialize, non_null, sub in plan:
-        value = get(item)
-        if value is None:
-            if non_null:
-                raise _Fallback
-            out[name] = None
-        elif sub is None:
-            serialized = serialize(value)
-            if serialized is None or serialized is Undefined:
-                raise _Fallback
-            out[name] = serialized
+# A builtin scalar's serialize returns these values unchanged (a finite float, an Int in 32 bits, ...): the
+# completer tests the value inline and calls serialize only for anything else.
+_AS_IS = {serialize_float: "type(v) is float and v - v == 0.0", serialize_string: "type(v) is str",
+          serialize_int: "type(v) is int and -2147483648 <= v <= 2147483647", serialize_id: "type(v) is str",
+          serialize_boolean: "type(v) is bool"}
+
+
+def _compile(plan: tuple):
+    """One function completing an item of the plan: a field's value read, checked and serialized as graphql-core
+    would, written out line by line (no loop over the plan, no call per scalar that serializes as is)."""
+    env: dict[str, Any] = {"_Fallback": _Fallback, "Undefined": Undefined}
+    lines = ["def complete(item):", "    out = {}"]
+    for i, (name, attribute, get, serialize, non_null, sub) in enumerate(plan):
+        key = repr(name)  # a GraphQL response name: letters, digits and _
+        if attribute is not None:
+            lines.append(f"    v = item.{attribute}")
         else:
-            out[name] = _complete(value, sub)
-    return out
+            env[f"get{i}"] = get
+            lines.append(f"    v = get{i}(item)")
+        lines += ["    if v is None:", "        raise _Fallback" if non_null else f"        out[{key}] = None"]
+        if sub is not None:
+            env[f"sub{i}"] = sub
+            lines += ["    else:", f"        out[{key}] = sub{i}(v)"]
+            continue
+        if serialize in _AS_IS:
+            lines += [f"    elif {_AS_IS[serialize]}:", f"        out[{key}] = v"]
+        env[f"serialize{i}"] = serialize
+        lines += ["    else:", f"        s = serialize{i}(v)", "        if s is None or s is Undefined:",
+                  "            raise _Fallback", f"        out[{key}] = s"]
+    lines.append("    return out")
+    exec("\n".join(lines), env)  # noqa: S102 - built from the schema's own names, never from a request
+    return env["complete"]
 
 
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -55,17 +76,19 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         self._plans: dict[tuple, Any] = {}
 
-    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> tuple | None:
-        """(response name, resolver, serialize, non-null, sub-plan) per selected field, or None if not plain."""
+    def _plan(self, object_type: GraphQLObjectType, field_details_list: Any):
+        """The completer of an item of the selection (see _compile), or None if it is not plain."""
         key = (object_type, id(field_details_list))
         cached = self._plans.get(key)
         if cached is not None:
             return None if cached[1] is NOT_PLAIN else cached[1]
         plan = self._build_plan(object_type, field_details_list)
-        self._plans[key] = (field_details_list, NOT_PLAIN if plan is None else plan)  # keeps the id alive
-        return plan
+        complete = None if plan is None else _compile(plan)
+        self._plans[key] = (field_details_list, NOT_PLAIN if complete is None else complete)  # keeps the id alive
+        return complete
 
     def _build_plan(self, object_type: GraphQLObjectType, field_details_list: Any) -> tuple | None:
+        """(response name, attribute, resolver, serialize, non-null, sub-completer) per selected field, or None."""
         manager = self.middleware_manager  # strawberry always passes one: empty unless an extension wraps resolve
         if object_type.is_type_of is not None or (manager is not None and manager.middlewares):
             return None
@@ -78,20 +101,21 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             field_def = self.schema.get_field(object_type, node.name.value)
             if field_def is None or field_def.args or node.arguments:
                 return None
-            get = _getter(field_def) if getattr(field_def.resolve, "_is_default", False) else \
-                self._in_place(field_def)
-            if get is None:
+            attribute = _attribute(field_def) if getattr(field_def.resolve, "_is_default", False) else None
+            get = None if attribute is not None else _getter(field_def) \
+                if getattr(field_def.resolve, "_is_default", False) else self._in_place(field_def)
+            if attribute is None and get is None:
                 return None
             field_type = field_def.type
             non_null = isinstance(field_type, GraphQLNonNull)
             named = field_type.of_type if non_null else field_type
             if is_leaf_type(named):
-                plan.append((name, get, named.serialize, non_null, None))
+                plan.append((name, attribute, get, named.serialize, non_null, None))
             elif isinstance(named, GraphQLObjectType):
                 sub = self._plan(named, details)
                 if sub is None:
                     return None
-                plan.append((name, get, None, non_null, sub))
+                plan.append((name, attribute, get, None, non_null, sub))
             else:
                 return None
         return tuple(plan)
@@ -114,21 +138,27 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         named = item_type.of_type if non_null else item_type
         if (isinstance(named, GraphQLObjectType) and isinstance(items, list | tuple)
                 and self.get_stream_usage(field_details_list, path) is None):
-            plan = self._plan(named, field_details_list)
-            if plan is not None:
+            complete = self._plan(named, field_details_list)
+            if complete is not None:
                 try:
-                    return [_complete(item, plan) if item is not None
+                    return [complete(item) if item is not None
                             else _null_item(non_null) for item in items]
                 except Exception:  # noqa: BLE001 - graphql-core redoes the list and reports it its way
                     pass
         return super().complete_iterable_value(item_type, field_details_list, info, path, items, position_context)
 
 
-def _getter(field_def: Any):
-    """What the basic field's resolver returns for an item: the attribute itself with the default getattr."""
+def _attribute(field_def: Any) -> str | None:
+    """The attribute a basic field reads with the default getattr (a Python name), else None."""
     field = (field_def.extensions or {}).get("strawberry-definition")
-    if field is not None and field.default_resolver is getattr:
-        return attrgetter(field.python_name)
+    if field is not None and field.default_resolver is getattr and field.python_name.isidentifier() \
+            and not iskeyword(field.python_name):
+        return field.python_name
+    return None
+
+
+def _getter(field_def: Any):
+    """What a basic field's resolver returns for an item, when it is not a plain attribute."""
     resolve = field_def.resolve
     return lambda item: resolve(item, None)
 

@@ -1,12 +1,15 @@
-"""schema/execution.py completes lists of plain objects in one loop, sync resolvers of loaded values included:
-the same answer as graphql-core's own path, whether the list qualifies or goes back to it (a resolver that
-returns an awaitable, reads more of its Info than the context, or raises)."""
+"""schema/execution.py completes lists of plain objects with one generated function, sync resolvers of loaded
+values included: the same answer as graphql-core's own path, whether the list qualifies or goes back to it (a
+resolver that returns an awaitable, reads more of its Info than the context, or raises, or a value its scalar
+refuses)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import strawberry
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from outcome_graph.schema.execution import ExecutionContext
 
@@ -76,3 +79,47 @@ def test_a_list_of_loaded_values_is_completed_in_one_loop():
     Counting.fields = 0
     run(Counting, "awaitable")
     assert Counting.fields == 1 + 5 * 2 + 5 * 2  # back to graphql-core: id, child and child's two per item
+
+
+# ------------------------------------------------ the generated completer's inline scalar checks
+
+@strawberry.type
+class Cell:
+    f: float
+    i: int
+    s: str
+    b: bool
+    id: strawberry.ID
+    maybe: float | None
+
+
+@strawberry.type
+class Grid:
+    cells: list[Cell]
+
+
+SOME_VALUE = st.one_of(st.none(), st.booleans(), st.integers(-2**40, 2**40), st.floats(), st.text(max_size=3))
+# Values of the declared types (inf, nan and Ints just past 32 bits among them): the list stays on the
+# generated path unless one of them is refused.
+TYPED = st.tuples(st.floats(), st.integers(-2**31 - 2, 2**31 + 1), st.text(max_size=3), st.booleans(),
+                  st.text(max_size=3), st.none() | st.floats())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(TYPED, min_size=1, max_size=4) | st.lists(st.tuples(*[SOME_VALUE] * 6), max_size=3))
+def test_any_value_in_any_scalar_field_answers_as_graphql_core_does(values):
+    """Values serialized as they are inline, and every other value (inf, nan, an Int past 32 bits, a bool or a
+    str where a number is declared, a null where the schema says non-null) through the scalar or graphql-core."""
+    @strawberry.type
+    class GridQuery:
+        @strawberry.field
+        def grid(self) -> Grid:
+            cells = [Cell(f=f, i=i, s=s, b=b, id=id_, maybe=maybe) for f, i, s, b, id_, maybe in values]
+            return Grid(cells=cells)
+
+    def answer(execution_context_class):
+        schema = strawberry.Schema(GridQuery, execution_context_class=execution_context_class)
+        result = asyncio.run(schema.execute("{ grid { cells { f i s b id maybe } } }"))
+        return result.data, sorted((e.message, tuple(e.path)) for e in result.errors or [])
+
+    assert answer(ExecutionContext) == answer(None)
