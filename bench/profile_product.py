@@ -19,7 +19,7 @@ sys.path.insert(0, str(BENCH))
 import dataset  # noqa: E402
 import product  # noqa: E402
 import queries  # noqa: E402
-from workloads import sort_outcome  # noqa: E402
+from workloads import alignment_id, sort_outcome  # noqa: E402
 
 C = str(dataset.COURSE_ID)
 REQUESTS = {
@@ -31,6 +31,20 @@ REQUESTS = {
     "B8": (queries.RESULTS, {"course": C, "first": 10_000}),
     "B10": (queries.TRIVIAL, {"course": C}),
 }
+# B9 writes one result again and again (the same pair, the score it already has: the rollup is rewritten alike).
+WRITES = {"B9": (queries.RECORD, {"course": C, "results": [{
+    "userId": str(dataset.FIRST_STUDENT), "alignmentId": str(alignment_id(0, 0)), "score": 3.0, "possible": 4.0,
+    "submittedAt": "2026-06-01T00:00:00+00:00"}]})}
+
+
+def _deep_page(db: Path) -> tuple[str, dict]:
+    """B12: a page of 100 results deep in the course, by cursor (as workloads.b12 sends it)."""
+    import floor_rollups
+    import floors
+    from outcome_graph.resolvers.paging import encode_cursor
+
+    cursor = floors.deep_cursor(floor_rollups.connect(db), dataset.COURSE_ID)
+    return queries.DEEP_PAGE, {"course": C, "first": 100, "after": encode_cursor("result", cursor)}
 
 
 async def main(args) -> None:
@@ -46,7 +60,7 @@ async def main(args) -> None:
                 async with writer(prod.engine).begin() as conn:
                     await recompute(conn, dataset.COURSE_ID)
         else:
-            query, variables = REQUESTS[args.workload]
+            query, variables = {**REQUESTS, **WRITES}[args.workload] if args.workload != "B12" else _deep_page(db)
 
             async def once():
                 await prod.post(query, variables)
@@ -63,7 +77,7 @@ async def main(args) -> None:
 
 if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("workload", choices=sorted([*REQUESTS, "B5"]))
+    ap.add_argument("workload", choices=sorted([*REQUESTS, *WRITES, "B5", "B12"]))
     ap.add_argument("--scale", default="full")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--html", type=Path)
