@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from sqlalchemy import Select, and_, func, not_, select
+from sqlalchemy import Select, String, and_, func, not_, select, type_coerce
 
 from outcome_graph.db import models as m
 
@@ -13,7 +13,9 @@ r, al, a = m.OutcomeResult, m.Alignment, m.Asset
 # (user_id, outcome_id, *rollups.ResultTuple): see outcome_graph.rollups.score.
 ENGINE_COLUMNS = (
     r.user_id, r.outcome_id, r.id, r.score, r.percent, r.possible, r.time,
-    func.coalesce(r.submitted_at, r.assessed_at).label("timestamp"),
+    # the driver's value (SQLite's stored text, asyncpg's datetime), however the rows are read: see Recalculation
+    # in docs/performance.md
+    type_coerce(func.coalesce(r.submitted_at, r.assessed_at), String).label("timestamp"),
     r.hide_points, r.title, (r.artifact_type == "quiz_submission").label("is_quiz"), al.asset_id,
 )
 

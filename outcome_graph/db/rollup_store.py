@@ -58,7 +58,7 @@ async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
     scoring version in that transaction, so the rows it stores are current when it commits (a batched
     recalculation calls it once per batch of users: see jobs/worker.py).
     """
-    version, scorings = await versioned_scorings(conn, course_id)
+    version, scorings = await versioned_scorings(conn, course_id, outcome_ids=outcome_ids)
     if user_ids is None:
         await conn.execute(delete(ROLLUP).where(ROLLUP.course_id == course_id))
         user_ids = await result_users(conn, course_id)
@@ -74,7 +74,7 @@ async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
             if outcome_ids is not None:
                 stmt = stmt.where(ROLLUP.outcome_id.in_(outcome_ids))
             await conn.execute(stmt)
-        rows = await _driver_rows(conn, rollup_rows(course_id, batch, outcome_ids))
+        rows = await _engine_rows(conn, rollup_rows(course_id, batch, outcome_ids), len(batch))
         values = [(course_id, u, o, s.score, s.count, s.title, s.submitted_at, s.hide_points, version)
                   for u, o, s in rollup_stream(rows, scorings)]
         del rows
@@ -88,6 +88,7 @@ async def recompute(conn, course_id: int, user_ids: Sequence[int] | None = None,
 # Recalculation moves every result of the course through Python: its rows skip SQLAlchemy's per-row type
 # processing both ways (docs/performance.md, "Recalculation"). A batch's rows are what it holds in memory.
 RECOMPUTE_BATCH = 200
+FEW_USERS = 20
 STORED = ("course_id", "user_id", "outcome_id", "score", "count", "title", "submitted_at", "hide_points", "version")
 
 
@@ -96,6 +97,14 @@ async def _driver_rows(conn, stmt) -> list:
     timestamp stays the driver's value (SQLite's stored text, asyncpg's datetime) and is stored back as such."""
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     return (await conn.exec_driver_sql(sql)).all()
+
+
+async def _engine_rows(conn, stmt, users: int) -> list:
+    """A recalculation's rows, the same values either way: a write's few students through SQLAlchemy's cache of
+    compiled statements (compiling with the ids inline costs more than their rows), a batch as driver rows."""
+    if users <= FEW_USERS:
+        return (await conn.execute(stmt)).all()
+    return await _driver_rows(conn, stmt)
 
 
 async def _insert_rollups(conn, values: list[tuple]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 
 from outcome_graph.db import models as m
@@ -13,9 +15,11 @@ async def course_scorings(conn, course_id: int) -> dict[int, Scoring]:
     return (await versioned_scorings(conn, course_id, required=False))[1]
 
 
-async def versioned_scorings(conn, course_id: int, *, required: bool = True) -> tuple[int | None, dict[int, Scoring]]:
-    """The course's scoring version and course_scorings, in two statements (a write recomputing one pair runs
-    this: each statement saved is a round trip inside the write lock). required: the course must exist."""
+async def versioned_scorings(conn, course_id: int, *, required: bool = True,
+                             outcome_ids: Sequence[int] | None = None) -> tuple[int | None, dict[int, Scoring]]:
+    """The course's scoring version and course_scorings (of outcome_ids only, when given), in two statements (a
+    write recomputing one pair runs this: each statement saved is a round trip inside the write lock).
+    required: the course must exist."""
     c, ms, cm = m.Course, m.MasteryScale, m.CourseCalculationMethod
     result = await conn.execute(
         select(c.scoring_version, ms.course_id.label("scale"), ms.points_possible, ms.mastery_points, ms.ratings,
@@ -31,7 +35,7 @@ async def versioned_scorings(conn, course_id: int, *, required: bool = True) -> 
     rows = (await conn.execute(
         select(o.id, o.calculation_method, o.calculation_int, o.tie_break, o.minimum_evidence, o.points_possible,
                o.mastery_points, o.ratings)
-        .where(o.id.in_(linked.union(aligned))))).all()
+        .where(o.id.in_(linked.union(aligned)), *([] if outcome_ids is None else [o.id.in_(outcome_ids)])))).all()
     return None if course is None else course.scoring_version, {
         row.id: effective_scoring(row, scale, method) for row in rows
     }
