@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-from sqlalchemy import delete, null, select
+from sqlalchemy import String, delete, null, select, type_coerce
 
 from outcome_graph.db import models as m
 from outcome_graph.db.results import muted, joined, counted, rollup_rows
@@ -132,13 +132,13 @@ async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Seque
     """Current rollups of the given users: stored where current, computed where stale or muted.
 
     scores_only skips title and submitted_at (aggregates need neither). version: the course's scoring version
-    as the caller read it (else read here). Rows come as the driver gives them (a page holds a thousand):
-    submitted_at stays the driver's value, as in a recalculation.
+    as the caller read it (else read here). submitted_at stays the driver's value, as in a recalculation: a page
+    holds a thousand, and parsing them is the reader's job only where it shows them.
     """
     if version is None:
         version = await scoring_version(conn, course_id)
     extra = (null().label("title"), null().label("submitted_at")) if scores_only else \
-        (ROLLUP.title, ROLLUP.submitted_at)
+        (ROLLUP.title, type_coerce(ROLLUP.submitted_at, String).label("submitted_at"))  # the driver's value
     stmt = select(ROLLUP.user_id, ROLLUP.outcome_id, ROLLUP.score, ROLLUP.count, *extra,
                   ROLLUP.hide_points, ROLLUP.version).where(ROLLUP.course_id == course_id)
     if outcome_ids is not None:
@@ -148,7 +148,7 @@ async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Seque
     for i in range(0, len(user_ids), USER_BATCH * 2):
         batch = user_ids[i:i + USER_BATCH * 2]
         for user_id, outcome_id, score, count, title, submitted_at, hide_points, row_version in \
-                await _driver_rows(conn, stmt.where(ROLLUP.user_id.in_(batch))):
+                (await conn.execute(stmt.where(ROLLUP.user_id.in_(batch)))).all():
             if row_version != version:
                 stale.add(user_id)
                 continue
