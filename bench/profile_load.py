@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import re
 import shutil
 import subprocess
 import sys
@@ -44,9 +45,10 @@ def report(stacks: list[tuple[list[str], int]], top: int) -> None:
     ours: collections.Counter = collections.Counter()
     leaves: collections.Counter = collections.Counter()
     for frames, n in stacks:
-        for name in {f for f in frames if "outcome_graph/" in f}:  # once per stack: inclusive
+        functions = [re.sub(r":\d+\)$", ")", f) for f in frames]  # py-spy names the line: count the function
+        for name in {f for f in functions if "outcome_graph/" in f}:  # once per stack: inclusive
             ours[name] += n
-        leaves[frames[-1]] += n
+        leaves[functions[-1]] += n
     print(f"{total:,} samples\n\n| inclusive | project function |\n|---|---|")
     for name, n in ours.most_common(top):
         print(f"| {100 * n / total:.1f} % | `{name}` |")
