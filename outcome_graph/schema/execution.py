@@ -8,7 +8,7 @@ A sync resolver without arguments or extensions qualifies too when it answers fr
 (a page's results' user, outcome and alignment, primed with the page): it is called with an Info that
 holds only the context, and a resolver that returns an awaitable (its value is not loaded yet) or reads
 anything else of its Info sends the list back.
-The selection's fields are written out as straight-line code (_compile), once per selection and request;
+The selection's fields are written out as straight-line code (_compile), compiled once per shape;
 a builtin scalar's value that serializes to itself (a finite float, a str) is checked inline, anything
 else goes through the scalar's serialize.
 Anything unusual in a list (a null where the schema says non-null, a value a scalar refuses, a raised
@@ -42,6 +42,10 @@ _AS_IS = {serialize_float: "type(v) is float and v - v == 0.0", serialize_string
           serialize_boolean: "type(v) is bool"}
 
 
+MAX_SHAPES = 512  # compiled completers kept (a client sending ever new aliases only makes it start over)
+_CODE: dict[str, Any] = {}
+
+
 def _compile(plan: tuple):
     """One function completing an item of the plan: a field's value read, checked and serialized as graphql-core
     would, written out line by line (no loop over the plan, no call per scalar that serializes as is)."""
@@ -65,7 +69,13 @@ def _compile(plan: tuple):
         lines += ["    else:", f"        s = serialize{i}(v)", "        if s is None or s is Undefined:",
                   "            raise _Fallback", f"        out[{key}] = s"]
     lines.append("    return out")
-    exec("\n".join(lines), env)  # noqa: S102 - built from the schema's own names, never from a request
+    source = "\n".join(lines)
+    code = _CODE.get(source)
+    if code is None:  # a new selection shape: compiled once, then shared by every request that asks for it
+        if len(_CODE) >= MAX_SHAPES:
+            _CODE.clear()
+        code = _CODE[source] = compile(source, "<list completer>", "exec")
+    exec(code, env)  # noqa: S102 - attribute names from the schema; response names (GraphQL Names) quoted by repr
     return env["complete"]
 
 
