@@ -123,3 +123,24 @@ def test_any_value_in_any_scalar_field_answers_as_graphql_core_does(values):
         return result.data, sorted((e.message, tuple(e.path)) for e in result.errors or [])
 
     assert answer(ExecutionContext) == answer(None)
+
+
+def test_compiled_completers_are_shared_and_bounded(monkeypatch):
+    """One compiled completer per selection shape, reused by later requests; ever new aliases never grow it past
+    its bound."""
+    from outcome_graph.schema import execution
+
+    monkeypatch.setattr(execution, "MAX_SHAPES", 8)
+    monkeypatch.setattr(execution, "_CODE", {})
+    schema = strawberry.Schema(Query, execution_context_class=ExecutionContext)
+
+    def ask(alias: str):
+        result = asyncio.run(schema.execute("{ items { %s: id } }" % alias, context_value={"mode": "loaded"}))
+        assert not result.errors and [i[alias] for i in result.data["items"]] == list(range(5))
+
+    ask("a")
+    ask("a")
+    assert len(execution._CODE) == 1
+    for n in range(20):
+        ask(f"alias{n}")
+        assert len(execution._CODE) <= 8
