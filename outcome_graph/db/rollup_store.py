@@ -127,16 +127,13 @@ async def muted_users(conn, course_id: int, user_ids: Sequence[int]) -> set[int]
 
 
 async def read(conn, course_id: int, user_ids: Sequence[int], outcome_ids: Sequence[int] | None = None,
-               *, grader: bool = True, scores_only: bool = False,
-               version: int | None = None) -> dict[tuple[int, int], RollupScore]:
+               *, version: int, grader: bool = True, scores_only: bool = False) -> dict[tuple[int, int], RollupScore]:
     """Current rollups of the given users: stored where current, computed where stale or muted.
 
-    scores_only skips title and submitted_at (aggregates need neither). version: the course's scoring version
-    as the caller read it (else read here). submitted_at stays the driver's value, as in a recalculation: a page
+    version: the course's scoring version as the caller read it with the course row. scores_only skips title and
+    submitted_at (aggregates need neither). submitted_at stays the driver's value, as in a recalculation: a page
     holds a thousand, and parsing them is the reader's job only where it shows them.
     """
-    if version is None:
-        version = await scoring_version(conn, course_id)
     extra = (null().label("title"), null().label("submitted_at")) if scores_only else \
         (ROLLUP.title, type_coerce(ROLLUP.submitted_at, String).label("submitted_at"))  # the driver's value
     stmt = select(ROLLUP.user_id, ROLLUP.outcome_id, ROLLUP.score, ROLLUP.count, *extra,
