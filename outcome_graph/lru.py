@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
 from typing import Any, Hashable
 
@@ -33,3 +34,19 @@ class BoundedLRU:
         while len(self.entries) > self.max_entries or self.bytes > self.max_bytes:
             _, (_, freed) = self.entries.popitem(last=False)
             self.bytes -= freed
+
+
+class PerDatabase:
+    """One BoundedLRU per database engine, dropped with its engine: what is kept per data version of a course
+    (resolvers/counts.py, resolvers/roster.py) is shared by that database's requests only."""
+
+    def __init__(self, max_entries: int, max_bytes: int):
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def of(self, engine) -> BoundedLRU:
+        cache = self._caches.get(engine.sync_engine)
+        if cache is None:
+            cache = self._caches[engine.sync_engine] = BoundedLRU(self.max_entries, self.max_bytes)
+        return cache

@@ -8,21 +8,13 @@ again and leaves as the least recently used. One cache per engine (per database)
 
 from __future__ import annotations
 
-import weakref
 from typing import Hashable
 
-from outcome_graph.lru import BoundedLRU
+from outcome_graph.lru import PerDatabase
 
 MAX_ENTRIES = 4096
 _ENTRY_BYTES = 200  # a key of a few ids and an int: bounded by entries in practice
-_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _cache(engine) -> BoundedLRU:
-    cache = _CACHES.get(engine.sync_engine)
-    if cache is None:
-        cache = _CACHES[engine.sync_engine] = BoundedLRU(MAX_ENTRIES, MAX_ENTRIES * _ENTRY_BYTES)
-    return cache
+_CACHES = PerDatabase(MAX_ENTRIES, MAX_ENTRIES * _ENTRY_BYTES)
 
 
 async def count(ctx, course_id: int, key: Hashable, statement) -> int:
@@ -30,7 +22,7 @@ async def count(ctx, course_id: int, key: Hashable, statement) -> int:
     the course (its filters and the viewer's rights that shape them)."""
     course = await ctx.loaders.course_by_id.load(course_id)
     full_key = (course_id, course.data_version, course.scoring_version, key)
-    cache = _cache(ctx.engine)
+    cache = _CACHES.of(ctx.engine)
     found = cache.get(full_key)
     if found is None:
         found = int(await ctx.reader.scalar(statement))

@@ -9,7 +9,6 @@ course row the request read is current. One cache per engine, shared by its requ
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,13 +16,13 @@ from sqlalchemy import bindparam, select
 
 from outcome_graph.db import models as m
 from outcome_graph.db.batch import ENROLLMENT
-from outcome_graph.lru import BoundedLRU
+from outcome_graph.lru import PerDatabase
 
 MAX_COURSES = 64
 MAX_BYTES = 64 * 2**20
 _ROW_BYTES = 400  # an enrollment row, its name key and its share of the memos, roughly
 MAX_SELECTIONS = 32  # selections memoised per roster (a course's sections and limited graders' scopes)
-_CACHES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_CACHES = PerDatabase(MAX_COURSES, MAX_BYTES)
 
 _ROSTER = (select(*ENROLLMENT, m.User.name_key).join(m.User, m.User.id == m.Enrollment.user_id)
            .where(m.Enrollment.course_id == bindparam("course"), m.Enrollment.state != "deleted")
@@ -57,20 +56,13 @@ class Roster:
 EMPTY = Roster((), {})
 
 
-def _cache(engine) -> BoundedLRU:
-    cache = _CACHES.get(engine.sync_engine)
-    if cache is None:
-        cache = _CACHES[engine.sync_engine] = BoundedLRU(MAX_COURSES, MAX_BYTES)
-    return cache
-
-
 async def course_roster(ctx, course_id: int) -> Roster:
     """The course's roster as of the course row this request read (EMPTY for no such course)."""
     course = await ctx.loaders.course_by_id.load(course_id)
     if course is None:
         return EMPTY
     key = (course_id, course.data_version, course.scoring_version)
-    cache = _cache(ctx.engine)
+    cache = _CACHES.of(ctx.engine)
     roster = cache.get(key)
     if roster is None:
         rows = await ctx.reader.rows(_ROSTER, {"course": course_id})
