@@ -111,9 +111,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             field_def = self.schema.get_field(object_type, node.name.value)
             if field_def is None or field_def.args or node.arguments:
                 return None
-            attribute = _attribute(field_def) if getattr(field_def.resolve, "_is_default", False) else None
-            get = None if attribute is not None else _getter(field_def) \
-                if getattr(field_def.resolve, "_is_default", False) else self._in_place(field_def)
+            basic = getattr(field_def.resolve, "_is_default", False)
+            attribute = _attribute(field_def) if basic else None
+            get = None if attribute is not None else _getter(field_def) if basic else self._in_place(field_def)
             if attribute is None and get is None:
                 return None
             field_type = field_def.type
